@@ -1,0 +1,179 @@
+"""The ``scada-bridge`` command line.
+
+Every error a person can hit is printed as one line on stderr (exit status 1);
+tracebacks are only for bugs, or with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+from . import __version__
+from .errors import ConfigError, ScadaBridgeError
+
+_logger = logging.getLogger(__name__)
+
+DB_ENV = "SCADA_DB_URI"
+READONLY_PASSWORD_ENV = "SCADA_READONLY_PASSWORD"
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        default=os.environ.get(DB_ENV, ""),
+        help=f"SCADA database URI, e.g. postgresql://scada@127.0.0.1:5432/scada (env {DB_ENV})",
+    )
+
+
+def _db_uri(args: argparse.Namespace) -> str:
+    if not args.db:
+        raise ConfigError(
+            f"no SCADA database given: pass --db URI or set {DB_ENV} "
+            "(e.g. postgresql://scada@127.0.0.1:5432/scada)"
+        )
+    return args.db
+
+
+# -- migrate -----------------------------------------------------------------
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from .db import connect, parse_target
+    from .schema import migrate
+
+    uri = _db_uri(args)
+    password = os.environ.get(READONLY_PASSWORD_ENV) if args.readonly_role else None
+    conn = connect(uri)
+    try:
+        result = migrate(
+            conn,
+            readonly_role=args.readonly_role,
+            readonly_password=password,
+            where=str(parse_target(uri)),
+        )
+    finally:
+        conn.close()
+    if result.from_version is None:
+        print(f"schema scada created at version {result.to_version}")
+    elif result.changed:
+        print(f"schema scada upgraded from version {result.from_version} to {result.to_version}")
+    else:
+        print(f"schema scada already at version {result.to_version}: nothing to do")
+    if result.readonly_role:
+        note = "" if password else f" (no password set: put one in {READONLY_PASSWORD_ENV})"
+        print(f"read-only role {result.readonly_role!r} may SELECT from schema scada{note}")
+    return 0
+
+
+# -- events ------------------------------------------------------------------
+
+
+def _cmd_events(args: argparse.Namespace) -> int:
+    from .db import connect, parse_target
+    from .reader import Cursor, read_events
+    from .schema import check_schema
+
+    cursor = Cursor.parse(args.after)
+    uri = _db_uri(args)
+    conn = connect(uri, autocommit=True)
+    try:
+        check_schema(conn, str(parse_target(uri)))
+        batch = read_events(conn, cursor, args.limit)
+    finally:
+        conn.close()
+    for event in batch.events:
+        sys.stdout.write(json.dumps(event.as_json(), ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    for row in batch.rejected:
+        sys.stderr.write(f"rejected row id={row.id} event_uid={row.event_uid}: {row.reason}\n")
+    sys.stderr.write(f"next-cursor: {batch.cursor}\n")
+    return 0
+
+
+# -- doctor ------------------------------------------------------------------
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import report, scada_db_checks
+    from .reader import Cursor
+
+    checks = scada_db_checks(
+        _db_uri(args),
+        Cursor.parse(args.after),
+        max_pending_age=timedelta(minutes=args.max_pending_minutes)
+        if args.max_pending_minutes
+        else None,
+    )
+    return report(checks, as_json=args.json)
+
+
+# -- parser ------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scada-bridge",
+        description="Carry PLC equipment failures into SCADA PostgreSQL and on to Odoo.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    parser.add_argument("--debug", action="store_true", help="log at DEBUG, show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("migrate", help="create or upgrade schema scada (re-runnable)")
+    _add_db(p)
+    p.add_argument(
+        "--readonly-role",
+        metavar="ROLE",
+        help=f"also create ROLE, allowed only to SELECT from schema scada "
+        f"(password from env {READONLY_PASSWORD_ENV})",
+    )
+    p.set_defaults(handler=_cmd_migrate)
+
+    p = sub.add_parser("events", help="print pending events as JSON lines")
+    _add_db(p)
+    p.add_argument("--after", metavar="CURSOR", default="", help="cursor printed by a prior run")
+    p.add_argument("--limit", type=int, default=100, help="at most this many rows (default 100)")
+    p.set_defaults(handler=_cmd_events)
+
+    p = sub.add_parser("doctor", help="check every hop and say what is wrong and the fix")
+    _add_db(p)
+    p.add_argument("--after", metavar="CURSOR", default="", help="count the backlog after it")
+    p.add_argument(
+        "--max-pending-minutes",
+        type=float,
+        default=0,
+        help="flag the backlog when its oldest event waits longer than this",
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=_cmd_doctor)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.handler(args)
+    except ScadaBridgeError as exc:
+        if args.debug:
+            raise
+        sys.stderr.write(f"scada-bridge {args.command}: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

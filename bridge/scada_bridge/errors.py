@@ -1,0 +1,77 @@
+"""Every error scada_bridge raises on purpose.
+
+One tree, so a caller can catch as widely or as narrowly as it needs::
+
+    ScadaBridgeError                  anything this package raises on purpose
+     +-- ConfigError                  bad flag, URI or configuration file key
+     +-- DatabaseError                the SCADA PostgreSQL hop
+     |    +-- ConnectionRefused       nothing listens at host:port
+     |    +-- HostUnknown             the host name does not resolve
+     |    +-- ConnectionTimeout       no answer within the connect timeout
+     |    +-- AuthenticationFailed    wrong user or password
+     |    +-- DatabaseMissing         server up, database not there
+     |    +-- SchemaMissing           database there, schema ``scada`` not migrated
+     |    +-- SchemaVersionMismatch   schema older or newer than this code
+     +-- PlcError                     the Modbus hop to one PLC
+
+Every message is one line saying what failed, where (host, port, database,
+table, PLC) and what to do, so the command line can print it as it is.
+"""
+
+from __future__ import annotations
+
+
+class ScadaBridgeError(Exception):
+    """Base of every error scada_bridge raises on purpose."""
+
+
+class ConfigError(ScadaBridgeError):
+    """A flag, URI or configuration file key is wrong."""
+
+
+class DatabaseError(ScadaBridgeError):
+    """The SCADA database cannot be used."""
+
+    #: Short machine-readable reason, also used by Odoo to pick its message.
+    reason = "error"
+
+
+class ConnectionRefused(DatabaseError):
+    reason = "refused"
+
+
+class HostUnknown(DatabaseError):
+    reason = "host_unknown"
+
+
+class ConnectionTimeout(DatabaseError):
+    reason = "timeout"
+
+
+class AuthenticationFailed(DatabaseError):
+    reason = "authentication"
+
+
+class DatabaseMissing(DatabaseError):
+    reason = "database_missing"
+
+
+class SchemaMissing(DatabaseError):
+    reason = "schema_missing"
+
+
+class SchemaVersionMismatch(DatabaseError):
+    """The schema version differs from the one this code was written for."""
+
+    def __init__(self, message: str, *, found: int, expected: int) -> None:
+        super().__init__(message)
+        self.found = found
+        self.expected = expected
+
+    @property
+    def reason(self) -> str:  # type: ignore[override]
+        return "schema_too_new" if self.found > self.expected else "schema_too_old"
+
+
+class PlcError(ScadaBridgeError):
+    """A PLC cannot be read (or its acknowledge register cannot be written)."""
