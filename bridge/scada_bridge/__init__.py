@@ -15,9 +15,9 @@ from .errors import (
     DatabaseMissing,
     HostUnknown,
     PlcError,
+    ScadaBridgeError,
     SchemaMissing,
     SchemaVersionMismatch,
-    ScadaBridgeError,
 )
 from .events import CLEARED, KINDS, RAISED, SEVERITIES, Event, NewEvent
 from .reader import START, Backlog, Batch, Cursor, RejectedRow, backlog, read_events

@@ -120,7 +120,7 @@ def read_events(conn: Connection, cursor: Cursor = START, limit: int = 1000) -> 
     events: list[Event] = []
     rejected: list[RejectedRow] = []
     for row in rows:
-        record = dict(zip(CONTRACT_COLUMNS, row))
+        record = dict(zip(CONTRACT_COLUMNS, row, strict=True))
         record["tx"] = int(record["tx"])
         for key in ("event_uid", "raise_uid"):
             if record[key] is not None:
@@ -137,7 +137,9 @@ def read_events(conn: Connection, cursor: Cursor = START, limit: int = 1000) -> 
             rejected.append(RejectedRow(record["id"], record["event_uid"], problem))
         else:
             events.append(Event(**record))
-    next_cursor = Cursor(int(rows[-1][CONTRACT_COLUMNS.index("tx")]), rows[-1][0]) if rows else cursor
+    next_cursor = (
+        Cursor(int(rows[-1][CONTRACT_COLUMNS.index("tx")]), rows[-1][0]) if rows else cursor
+    )
     return Batch(tuple(events), tuple(rejected), next_cursor, len(rows) == limit)
 
 

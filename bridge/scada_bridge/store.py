@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from psycopg2.extras import Json, execute_values
 from psycopg2.extensions import connection as Connection
+from psycopg2.extras import Json, execute_values
 
 from .events import NewEvent
 
