@@ -102,17 +102,21 @@ def _cmd_events(args: argparse.Namespace) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
-    from .doctor import report, scada_db_checks
+    from .doctor import Settings, diagnose, report
     from .reader import Cursor
 
-    checks = scada_db_checks(
-        _db_uri(args),
-        Cursor.parse(args.after),
+    settings = Settings(
+        config_path=args.config or None,
+        db_uri=args.db or None,
+        odoo_url=args.odoo_url or None,
+        odoo_key=args.odoo_key or None,
+        after=Cursor.parse(args.after) if args.after else None,
         max_pending_age=timedelta(minutes=args.max_pending_minutes)
         if args.max_pending_minutes
         else None,
+        odoo_timeout=args.timeout,
     )
-    return report(checks, as_json=args.json)
+    return report(diagnose(settings), as_json=args.json)
 
 
 # -- parser ------------------------------------------------------------------
@@ -144,14 +148,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=100, help="at most this many rows (default 100)")
     p.set_defaults(handler=_cmd_events)
 
-    p = sub.add_parser("doctor", help="check every hop and say what is wrong and the fix")
+    p = sub.add_parser(
+        "doctor",
+        help="check every hop (config, PLCs, SCADA database, Odoo): one row each, with the fix",
+        description="Check every hop and print one row per check, \u2713 or \u2717, with the "
+        "cause and the fix. Exit status 1 when anything is wrong.",
+    )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        default=os.environ.get("SCADA_CONFIG", ""),
+        help="poller configuration (plant.toml): checked, its PLCs probed, its database used "
+        "(env SCADA_CONFIG)",
+    )
     _add_db(p)
-    p.add_argument("--after", metavar="CURSOR", default="", help="count the backlog after it")
+    p.add_argument(
+        "--odoo-url",
+        metavar="URL",
+        default=os.environ.get("ODOO_URL", ""),
+        help="Odoo's base URL, e.g. http://127.0.0.1:8069 (env ODOO_URL)",
+    )
+    p.add_argument(
+        "--odoo-key",
+        metavar="KEY",
+        default=os.environ.get("ODOO_API_KEY", ""),
+        help="Odoo API key of a SCADA user (env ODOO_API_KEY; prefer the env: "
+        "a flag shows in the process list); never printed",
+    )
+    p.add_argument(
+        "--after",
+        metavar="CURSOR",
+        default="",
+        help="count the backlog after this cursor (default: the Odoo source's cursor)",
+    )
     p.add_argument(
         "--max-pending-minutes",
         type=float,
         default=0,
-        help="flag the backlog when its oldest event waits longer than this",
+        help="flag the backlog when its oldest event waits longer than this "
+        "(default 15 when the cursor comes from Odoo)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds to wait for Odoo (default 10)"
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=_cmd_doctor)

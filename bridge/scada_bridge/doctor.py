@@ -1,14 +1,21 @@
-"""``scada-bridge doctor``: check each hop and say, in one line each, what is wrong and the fix."""
+"""``scada-bridge doctor``: check each hop and say, in one line each, what is wrong and the fix.
+
+The hops, in the order rows are printed: the poller's configuration file, each
+PLC (:mod:`.doctor_plc`), the SCADA database (here), Odoo (:mod:`.doctor_odoo`).
+A hop with nothing to check it with (no ``--config``, no ``--odoo-url``) prints
+one row saying so; it does not count as wrong.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TextIO
 
 from .check import check_source
+from .errors import ConfigError
 from .reader import START, Cursor
 
 
@@ -21,17 +28,20 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    #: Not checked (nothing to check it with); counts as fine for the exit status.
+    skipped: bool = False
 
     def line(self) -> str:
-        mark = "\u2713" if self.ok else "\u2717"
+        mark = "-" if self.skipped else "\u2713" if self.ok else "\u2717"
         text = f"{mark} {self.hop}: {self.name}: {self.detail}"
         if not self.ok and self.fix:
             text += f" \u2192 {self.fix}"
         return text
 
 
-def _age(since: datetime, now: datetime) -> str:
-    seconds = int((now - since).total_seconds())
+def age(since: datetime, now: datetime) -> str:
+    """How long ago ``since`` was, in the unit a person would use."""
+    seconds = max(0, int((now - since).total_seconds()))
     if seconds < 120:
         return f"{seconds} s"
     if seconds < 7200:
@@ -45,8 +55,12 @@ def scada_db_checks(
     *,
     max_pending_age: timedelta | None = None,
     now: datetime | None = None,
+    cursor_from: str = "",
 ) -> list[Check]:
-    """Reachable, schema version, backlog after ``cursor`` and the age of its oldest event."""
+    """Reachable, schema version, backlog after ``cursor`` and the age of its oldest event.
+
+    ``cursor_from`` says whose cursor it is (e.g. "Odoo source 'Plant'") in the row.
+    """
     hop = "SCADA database"
     result = check_source(uri, cursor)
     if not result.ok:
@@ -55,7 +69,7 @@ def scada_db_checks(
             "schema_too_old": "schema version",
             "schema_too_new": "schema version",
         }.get(result.reason, "reachable")
-        detail, fix = _split_fix(result.message)
+        detail, fix = split_fix(result.message)
         return [Check(hop, name, False, detail, fix)]
     assert result.backlog is not None
     now = now or datetime.now(timezone.utc)
@@ -64,19 +78,24 @@ def scada_db_checks(
         Check(hop, "schema version", True, f"version {result.schema_version} (current)"),
     ]
     pending = result.backlog
-    after = f"after cursor {cursor}" if cursor != START else "in total (no cursor given)"
+    if cursor_from:
+        after = f"after {cursor_from}'s cursor {cursor}"
+    elif cursor != START:
+        after = f"after cursor {cursor}"
+    else:
+        after = "in total (no cursor given)"
     checks.append(Check(hop, "backlog", True, f"{pending.count} event(s) {after}"))
     if pending.oldest_recorded_at is None:
         checks.append(Check(hop, "oldest pending event", True, "none pending"))
     else:
-        age = now - pending.oldest_recorded_at
-        too_old = max_pending_age is not None and age > max_pending_age
+        waited = now - pending.oldest_recorded_at
+        too_old = max_pending_age is not None and waited > max_pending_age
         checks.append(
             Check(
                 hop,
                 "oldest pending event",
                 not too_old,
-                f"recorded {_age(pending.oldest_recorded_at, now)} ago",
+                f"recorded {age(pending.oldest_recorded_at, now)} ago",
                 "Odoo is not pulling: check the scheduled action 'SCADA: pull failures' "
                 "and the source's last error in Odoo (SCADA > Sources)"
                 if too_old
@@ -86,7 +105,7 @@ def scada_db_checks(
     return checks
 
 
-def _split_fix(message: str) -> tuple[str, str]:
+def split_fix(message: str) -> tuple[str, str]:
     """Split 'what failed: what to do' at the last ': ' before the advice."""
     head, sep, tail = message.rpartition(": ")
     if not sep:
@@ -108,3 +127,115 @@ def report(checks: list[Check], *, as_json: bool = False, out: TextIO = sys.stdo
         for check in checks:
             out.write(check.line() + "\n")
     return 0 if all(c.ok for c in checks) else 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the doctor checks with; any part may be missing."""
+
+    config_path: str | None = None
+    db_uri: str | None = None
+    odoo_url: str | None = None
+    #: Never printed.
+    odoo_key: str | None = field(default=None, repr=False)
+    after: Cursor | None = None
+    max_pending_age: timedelta | None = None
+    odoo_timeout: float = 10.0
+
+
+#: Oldest pending event age flagged when Odoo's own cursor is known and no limit is given.
+DEFAULT_MAX_PENDING = timedelta(minutes=15)
+
+
+def diagnose(settings: Settings, *, now: datetime | None = None) -> list[Check]:
+    """Every hop's rows, in flow order: config, PLCs, SCADA database, Odoo."""
+    from .config import load
+    from .doctor_odoo import odoo_checks
+    from .doctor_plc import plc_checks
+
+    checks: list[Check] = []
+    db_uri = settings.db_uri or None
+    plcs: tuple = ()
+    if settings.config_path:
+        try:
+            config = load(settings.config_path, db_uri=db_uri)
+        except ConfigError as exc:
+            checks.append(
+                Check(
+                    "config",
+                    "file valid",
+                    False,
+                    str(exc),
+                    "correct it (every key: docs/configuration.md), or pass --config with "
+                    "the file the poller runs with",
+                )
+            )
+        else:
+            plcs = config.plcs
+            db_uri = config.database.uri
+            checks.append(
+                Check(
+                    "config",
+                    "file valid",
+                    True,
+                    f"{settings.config_path}: {len(plcs)} PLC(s): "
+                    + ", ".join(p.name for p in plcs),
+                )
+            )
+    else:
+        checks.append(
+            Check("config", "file valid", True, "not checked: no --config given", skipped=True)
+        )
+    if plcs:
+        checks.extend(plc_checks(plcs))
+    elif settings.config_path is None:
+        checks.append(
+            Check("PLC", "reachable", True, "not checked: PLCs come from --config", skipped=True)
+        )
+
+    odoo = None
+    if settings.odoo_url:
+        odoo = odoo_checks(
+            settings.odoo_url, settings.odoo_key, timeout=settings.odoo_timeout, now=now
+        )
+
+    if db_uri:
+        cursor, cursor_from, max_age = settings.after or START, "", settings.max_pending_age
+        if settings.after is None and odoo is not None and odoo.cursor is not None:
+            cursor, cursor_from = odoo.cursor, f"Odoo source {odoo.cursor_source!r}"
+            max_age = max_age or DEFAULT_MAX_PENDING
+        checks.extend(
+            scada_db_checks(
+                db_uri, cursor, max_pending_age=max_age, now=now, cursor_from=cursor_from
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "SCADA database",
+                "reachable",
+                False,
+                "no SCADA database given",
+                "pass --db URI, set SCADA_DB_URI, or pass --config with [database] uri "
+                "(e.g. postgresql://scada@127.0.0.1:5432/scada)",
+            )
+        )
+
+    if odoo is not None:
+        checks.extend(odoo.checks)
+    else:
+        checks.append(
+            Check(
+                "Odoo",
+                "reachable",
+                True,
+                "not checked: no --odoo-url or ODOO_URL given",
+                skipped=True,
+            )
+        )
+    return checks
+
+
+# Names the lead's first version used.
+_age = age
+_split_fix = split_fix
