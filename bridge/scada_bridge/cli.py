@@ -119,6 +119,39 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     return report(diagnose(settings), as_json=args.json)
 
 
+# -- poll / simulate ---------------------------------------------------------
+
+
+def _quiet_pymodbus(args: argparse.Namespace) -> None:
+    # pymodbus logs every failed connect at ERROR: a PLC that stays down would
+    # flood the log. The poller logs each change of a PLC's state once instead.
+    if not args.debug:
+        logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
+
+
+def _cmd_poll(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .config import load
+    from .poller import Poller
+
+    config = load(args.config, db_uri=args.db or None)
+    _quiet_pymodbus(args)
+    return asyncio.run(Poller(config).run(handle_signals=True))
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .config import load
+    from .simulator import load_scenario, serve
+
+    config = load(args.config, db_uri="unused-by-the-simulator")
+    scenario = load_scenario(args.scenario, config) if args.scenario else None
+    _quiet_pymodbus(args)
+    return asyncio.run(serve(config, host=args.host, scenario=scenario))
+
+
 # -- parser ------------------------------------------------------------------
 
 
@@ -193,6 +226,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=_cmd_doctor)
+
+    p = sub.add_parser("poll", help="poll the PLCs of a configuration, append failure events")
+    p.add_argument("--config", required=True, metavar="FILE", help="plant TOML file")
+    p.add_argument(
+        "--db",
+        default="",
+        help="SCADA database URI, overrides [database] uri of the configuration",
+    )
+    p.set_defaults(handler=_cmd_poll)
+
+    p = sub.add_parser("simulate", help="serve the PLCs of a configuration over Modbus TCP")
+    p.add_argument("--config", required=True, metavar="FILE", help="plant TOML file")
+    p.add_argument("--scenario", metavar="FILE", help="TOML steps to play (raise, clear, ...)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.set_defaults(handler=_cmd_simulate)
 
     return parser
 

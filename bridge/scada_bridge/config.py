@@ -1,0 +1,563 @@
+"""The poller's TOML configuration: frozen dataclasses, checked completely at load.
+
+Every mistake stops the program at start with one line naming the file, the key
+and what is wrong, e.g.::
+
+    plant.toml: plc[0] 'line1' condition[2].address: 70000 is out of range 0..65535
+
+The reference for every key is ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from .errors import ConfigError
+from .events import SEVERITIES
+
+#: Modbus tables, as named in the configuration.
+COIL = "coil"
+DISCRETE_INPUT = "discrete_input"
+HOLDING_REGISTER = "holding_register"
+INPUT_REGISTER = "input_register"
+TABLES = (COIL, DISCRETE_INPUT, HOLDING_REGISTER, INPUT_REGISTER)
+BIT_TABLES = (COIL, DISCRETE_INPUT)
+
+#: Value types a condition may read, and how many registers each takes.
+TYPE_WIDTH = {
+    "bool": 1,
+    "int16": 1,
+    "uint16": 1,
+    "bcd": 1,
+    "int32": 2,
+    "uint32": 2,
+    "float32": 2,
+}
+WHENS = ("nonzero", "bit", "equal", "above", "below")
+ORDERS = ("big", "little")
+
+#: Protocol limits: registers / bits one read request may return.
+MAX_REGISTERS = 125
+MAX_BITS = 2000
+MAX_ADDRESS = 65535
+
+DEFAULT_DB_ENV = "SCADA_DB_URI"
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One status condition: when it is true, ``equipment`` has failure ``failure_code``."""
+
+    equipment: str
+    failure_code: str
+    description: str
+    severity: str
+    table: str
+    address: int
+    type: str = "uint16"
+    when: str = "nonzero"
+    value: float | None = None
+    bit: int | None = None
+    debounce: int = 1
+    scale: float = 1.0
+    offset: float = 0.0
+    byte_order: str = "big"
+    word_order: str = "big"
+    where: str = ""
+
+    @property
+    def width(self) -> int:
+        """Registers (or bits) this condition reads, starting at ``address``."""
+        return TYPE_WIDTH[self.type]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.equipment, self.failure_code)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of holding registers inside a mailbox."""
+
+    address: int
+    registers: int
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """A block of holding registers into which the PLC writes one failure record."""
+
+    flag: int
+    equipment: Span
+    text: Span
+    time: int
+    failure_code: str = "PLC_REPORTED"
+    severity: str = "high"
+    clock_timezone: str = "UTC"
+    byte_order: str = "big"
+
+    def spans(self) -> dict[str, Span]:
+        """Every part of the block, by its configuration key."""
+        return {
+            "flag": Span(self.flag, 1),
+            "equipment": self.equipment,
+            "text": self.text,
+            "time": Span(self.time, 6),
+        }
+
+
+@dataclass(frozen=True)
+class Plc:
+    name: str
+    host: str
+    port: int = 502
+    device_id: int = 1
+    interval: float = 1.0
+    timeout: float = 1.0
+    retries: int = 0
+    byte_order: str = "big"
+    word_order: str = "big"
+    max_gap: int = MAX_REGISTERS
+    conditions: tuple[Condition, ...] = ()
+    mailbox: Mailbox | None = None
+
+    @property
+    def where(self) -> str:
+        return f"PLC {self.name!r} at {self.host}:{self.port} (device id {self.device_id})"
+
+
+@dataclass(frozen=True)
+class Database:
+    uri: str
+    connect_timeout: int = 5
+    retry_max: float = 30.0
+
+
+@dataclass(frozen=True)
+class PollerSettings:
+    state_dir: Path
+    backoff_initial: float = 1.0
+    backoff_max: float = 60.0
+    status_every: float = 5.0
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    database: Database
+    poller: PollerSettings
+    plcs: tuple[Plc, ...] = field(default_factory=tuple)
+
+    def plc(self, name: str) -> Plc:
+        for plc in self.plcs:
+            if plc.name == name:
+                return plc
+        raise KeyError(name)
+
+
+# -- loading -------------------------------------------------------------------
+
+
+class _Table:
+    """A TOML table being read: remembers its path for messages, rejects unknown keys."""
+
+    def __init__(self, file: str, where: str, data: Any) -> None:
+        self.file = file
+        self.where = where
+        if not isinstance(data, Mapping):
+            self.fail("", f"must be a table, got {_kind(data)}")
+        self.data: Mapping[str, Any] = data
+
+    def fail(self, key: str, what: str) -> None:
+        where = f"{self.where}.{key}" if self.where and key else self.where or key
+        raise ConfigError(f"{self.file}: {where}: {what}")
+
+    def only(self, *allowed: str) -> None:
+        for key in self.data:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                self.fail(key, f"unknown key{hint}; allowed here: {', '.join(allowed)}")
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def sub(self, key: str) -> _Table:
+        where = f"{self.where}.{key}" if self.where else key
+        return _Table(self.file, where, self.data[key])
+
+    def text(self, key: str, default: str | None = None, *, required: bool = False) -> str:
+        if key not in self.data:
+            if required:
+                self.fail(key, "missing (required)")
+            return default  # type: ignore[return-value]
+        value = self.data[key]
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"must be a non-empty string, got {_show(value)}")
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str | None = None) -> str:
+        value = self.text(key, default, required=default is None)
+        if value not in choices:
+            self.fail(key, f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    def integer(
+        self, key: str, default: int | None, low: int, high: int, *, required: bool = False
+    ) -> int:
+        if key not in self.data:
+            if required or default is None:
+                self.fail(key, "missing (required)")
+            return default  # type: ignore[return-value]
+        value = self.data[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(key, f"must be an integer, got {_show(value)}")
+        if not low <= value <= high:
+            self.fail(key, f"{value} is out of range {low}..{high}")
+        return value
+
+    def number(
+        self, key: str, default: float | None, low: float | None = None, high: float | None = None
+    ) -> float:
+        if key not in self.data:
+            if default is None:
+                self.fail(key, "missing (required)")
+            return default  # type: ignore[return-value]
+        value = self.data[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            self.fail(key, f"must be a number, got {_show(value)}")
+        if low is not None and value < low:
+            self.fail(key, f"{value} is below the minimum {low}")
+        if high is not None and value > high:
+            self.fail(key, f"{value} is above the maximum {high}")
+        return float(value)
+
+    def tables(self, key: str) -> list[_Table]:
+        value = self.data.get(key, [])
+        if isinstance(value, Mapping):
+            value = [value]
+        if not isinstance(value, list):
+            self.fail(key, f"must be an array of tables ([[{key}]]), got {_kind(value)}")
+        base = f"{self.where}.{key}" if self.where else key
+        return [_Table(self.file, f"{base}[{i}]", item) for i, item in enumerate(value)]
+
+
+def _kind(value: Any) -> str:
+    return {
+        dict: "a table",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
+
+
+def _show(value: Any) -> str:
+    return repr(value) if isinstance(value, str | int | float | bool) else _kind(value)
+
+
+def load(path: str | os.PathLike[str], *, db_uri: str | None = None) -> Config:
+    """Read and check a configuration file; raise :class:`ConfigError` on the first mistake.
+
+    ``db_uri`` (e.g. from ``--db``) overrides ``[database] uri``.
+    """
+    file = Path(path)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: configuration file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read configuration file: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    return parse(data, file=file, db_uri=db_uri)
+
+
+def parse(data: Mapping[str, Any], *, file: Path, db_uri: str | None = None) -> Config:
+    """Check an already-decoded TOML document (see :func:`load`)."""
+    name = str(file)
+    top = _Table(name, "", data)
+    top.only("database", "poller", "plc")
+    database = _database(top.sub("database") if top.has("database") else None, name, db_uri)
+    poller = _poller(top.sub("poller") if top.has("poller") else _Table(name, "poller", {}), file)
+    plcs: list[Plc] = []
+    for table in top.tables("plc"):
+        plcs.append(_plc(table))
+    if not plcs:
+        top.fail("plc", "no PLC configured: add at least one [[plc]] table")
+    seen: dict[str, str] = {}
+    endpoints: dict[tuple[str, int, int], str] = {}
+    for table, plc in zip(top.tables("plc"), plcs, strict=True):
+        if plc.name in seen:
+            table.fail("name", f"{plc.name!r} is already used by {seen[plc.name]}")
+        seen[plc.name] = table.where
+        endpoint = (plc.host, plc.port, plc.device_id)
+        if endpoint in endpoints:
+            table.fail(
+                "device_id",
+                f"{plc.host}:{plc.port} device id {plc.device_id} is already PLC "
+                f"{endpoints[endpoint]!r}; give each PLC its own port or device id",
+            )
+        endpoints[endpoint] = plc.name
+    return Config(path=file, database=database, poller=poller, plcs=tuple(plcs))
+
+
+def _database(table: _Table | None, file: str, db_uri: str | None) -> Database:
+    if table is None:
+        table = _Table(file, "database", {})
+    table.only("uri", "uri_env", "connect_timeout", "retry_max")
+    env = table.text("uri_env", DEFAULT_DB_ENV)
+    uri = db_uri or table.text("uri", None) or os.environ.get(env, "")
+    if not uri:
+        table.fail(
+            "uri",
+            f"no SCADA database: set [database] uri, or the environment variable {env} "
+            "(named by [database] uri_env), or pass --db",
+        )
+    return Database(
+        uri=uri,
+        connect_timeout=table.integer("connect_timeout", 5, 1, 300),
+        retry_max=table.number("retry_max", 30.0, 0.1, 3600),
+    )
+
+
+def _poller(table: _Table, file: Path) -> PollerSettings:
+    table.only("state_dir", "backoff_initial", "backoff_max", "status_every")
+    state_dir = Path(table.text("state_dir", "state"))
+    if not state_dir.is_absolute():
+        state_dir = file.resolve().parent / state_dir
+    initial = table.number("backoff_initial", 1.0, 0.01, 3600)
+    cap = table.number("backoff_max", 60.0, 0.01, 86400)
+    if cap < initial:
+        table.fail("backoff_max", f"{cap} is below backoff_initial {initial}")
+    return PollerSettings(
+        state_dir=state_dir,
+        backoff_initial=initial,
+        backoff_max=cap,
+        status_every=table.number("status_every", 5.0, 0.05, 3600),
+    )
+
+
+def _plc(t: _Table) -> Plc:
+    t.only(
+        "name",
+        "host",
+        "port",
+        "device_id",
+        "interval",
+        "timeout",
+        "retries",
+        "byte_order",
+        "word_order",
+        "max_gap",
+        "condition",
+        "mailbox",
+    )
+    name = t.text("name", required=True)
+    if not _NAME_RE.fullmatch(name):
+        t.fail("name", f"{name!r}: use letters, digits, '_', '.', '-' (at most 63)")
+    t.where = f"{t.where} {name!r}"
+    interval = t.number("interval", 1.0, 0.01, 86400)
+    timeout = t.number("timeout", min(1.0, interval), 0.01, 3600)
+    byte_order = t.choice("byte_order", ORDERS, "big")
+    word_order = t.choice("word_order", ORDERS, "big")
+    conditions = tuple(_condition(c, byte_order, word_order) for c in t.tables("condition"))
+    mailbox = _mailbox(t.sub("mailbox"), byte_order) if t.has("mailbox") else None
+    if not conditions and mailbox is None:
+        t.fail("condition", "this PLC has nothing to watch: add [[plc.condition]] or [plc.mailbox]")
+    _check_overlaps(t, conditions, mailbox)
+    return Plc(
+        name=name,
+        host=t.text("host", required=True),
+        port=t.integer("port", 502, 1, 65535),
+        device_id=t.integer("device_id", 1, 0, 255),
+        interval=interval,
+        timeout=timeout,
+        retries=t.integer("retries", 0, 0, 10),
+        byte_order=byte_order,
+        word_order=word_order,
+        max_gap=t.integer("max_gap", MAX_REGISTERS, 0, MAX_BITS),
+        conditions=conditions,
+        mailbox=mailbox,
+    )
+
+
+def _condition(t: _Table, byte_order: str, word_order: str) -> Condition:
+    t.only(
+        "equipment",
+        "failure_code",
+        "description",
+        "severity",
+        "table",
+        "address",
+        "type",
+        "when",
+        "value",
+        "bit",
+        "debounce",
+        "scale",
+        "offset",
+        "byte_order",
+        "word_order",
+    )
+    table = t.choice("table", TABLES)
+    bits = table in BIT_TABLES
+    type_ = t.choice("type", tuple(TYPE_WIDTH), "bool" if bits else "uint16")
+    if bits and type_ != "bool":
+        t.fail("type", f"{table} holds single bits: use type = 'bool' (got {type_!r})")
+    if not bits and type_ == "bool":
+        t.fail("type", f"{table} holds 16-bit registers: use when = 'bit' to test one bit")
+    when = t.choice("when", WHENS, "nonzero")
+    value: float | None = None
+    bit: int | None = None
+    if when == "bit":
+        if bits:
+            t.fail("when", "'bit' applies to registers; a coil or discrete input is one bit")
+        if type_ not in ("uint16", "int16"):
+            t.fail("when", f"'bit' tests a bit of a 16-bit register, not of {type_}")
+        bit = t.integer("bit", None, 0, 15, required=True)
+    elif t.has("bit"):
+        t.fail("bit", "only used with when = 'bit'")
+    if when in ("equal", "above", "below"):
+        value = t.number("value", None)
+    elif t.has("value"):
+        t.fail("value", f"not used with when = {when!r}")
+    if bits and when in ("above", "below"):
+        t.fail("when", f"{when!r} needs a number; a {table} is 0 or 1 (use 'nonzero' or 'equal')")
+    address = t.integer("address", None, 0, MAX_ADDRESS, required=True)
+    width = TYPE_WIDTH[type_]
+    if address + width - 1 > MAX_ADDRESS:
+        t.fail("address", f"{type_} at {address} runs past the last address {MAX_ADDRESS}")
+    scale = t.number("scale", 1.0)
+    if scale == 0:
+        t.fail("scale", "must not be 0")
+    return Condition(
+        equipment=t.text("equipment", required=True),
+        failure_code=t.text("failure_code", required=True),
+        description=t.text("description", required=True),
+        severity=t.choice("severity", SEVERITIES, "medium"),
+        table=table,
+        address=address,
+        type=type_,
+        when=when,
+        value=value,
+        bit=bit,
+        debounce=t.integer("debounce", 1, 1, 1000),
+        scale=scale,
+        offset=t.number("offset", 0.0),
+        byte_order=t.choice("byte_order", ORDERS, byte_order),
+        word_order=t.choice("word_order", ORDERS, word_order),
+        where=t.where,
+    )
+
+
+def _span(t: _Table, key: str) -> Span:
+    if not t.has(key):
+        t.fail(key, "missing (required), e.g. { address = 101, registers = 4 }")
+    s = t.sub(key)
+    s.only("address", "registers")
+    address = s.integer("address", None, 0, MAX_ADDRESS, required=True)
+    registers = s.integer("registers", None, 1, MAX_REGISTERS, required=True)
+    if address + registers - 1 > MAX_ADDRESS:
+        s.fail("registers", f"{registers} registers at {address} run past address {MAX_ADDRESS}")
+    return Span(address, registers)
+
+
+def _mailbox(t: _Table, byte_order: str) -> Mailbox:
+    t.only(
+        "flag",
+        "equipment",
+        "text",
+        "time",
+        "failure_code",
+        "severity",
+        "clock_timezone",
+        "byte_order",
+    )
+    flag = t.integer("flag", None, 0, MAX_ADDRESS, required=True)
+    time = t.integer("time", None, 0, MAX_ADDRESS - 5, required=True)
+    tz = t.text("clock_timezone", "UTC")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(tz)
+    except Exception:  # any failure means the name is unusable
+        t.fail("clock_timezone", f"{tz!r} is not a known time zone (e.g. 'UTC', 'Europe/Paris')")
+    box = Mailbox(
+        flag=flag,
+        equipment=_span(t, "equipment"),
+        text=_span(t, "text"),
+        time=time,
+        failure_code=t.text("failure_code", "PLC_REPORTED"),
+        severity=t.choice("severity", SEVERITIES, "high"),
+        clock_timezone=tz,
+        byte_order=t.choice("byte_order", ORDERS, byte_order),
+    )
+    parts = sorted(box.spans().items(), key=lambda kv: kv[1].address)
+    for (name_a, a), (name_b, b) in zip(parts, parts[1:], strict=False):
+        if a.address + a.registers > b.address:
+            t.fail(
+                name_b,
+                f"holding registers {b.address}..{b.address + b.registers - 1} overlap "
+                f"mailbox {name_a} ({a.address}..{a.address + a.registers - 1})",
+            )
+    return box
+
+
+def _check_overlaps(t: _Table, conditions: tuple[Condition, ...], mailbox: Mailbox | None) -> None:
+    """Conditions may share a register only when they read exactly the same one(s).
+
+    Several bits of one status word, or several values of one register, are
+    normal; an int32 starting in the middle of another value is a typo.
+    """
+    seen_keys: dict[tuple[str, str], str] = {}
+    for cond in conditions:
+        if cond.key in seen_keys:
+            raise ConfigError(
+                f"{t.file}: {cond.where}: equipment {cond.equipment!r} with failure_code "
+                f"{cond.failure_code!r} is already watched by {seen_keys[cond.key]}"
+            )
+        seen_keys[cond.key] = cond.where
+    for i, a in enumerate(conditions):
+        for b in conditions[:i]:
+            if a.table != b.table:
+                continue
+            if (a.address, a.width) == (b.address, b.width):
+                continue
+            if a.address < b.address + b.width and b.address < a.address + a.width:
+                raise ConfigError(
+                    f"{t.file}: {a.where}.address: {a.table} {a.address}..."
+                    f"{a.address + a.width - 1} ({a.type}) partly overlaps {b.where} "
+                    f"({b.address}..{b.address + b.width - 1}, {b.type})"
+                )
+    if mailbox is None:
+        return
+    for cond in conditions:
+        if cond.table != HOLDING_REGISTER:
+            continue
+        for part, span in mailbox.spans().items():
+            if cond.address < span.address + span.registers and span.address < (
+                cond.address + cond.width
+            ):
+                raise ConfigError(
+                    f"{t.file}: {cond.where}.address: holding register {cond.address} is inside "
+                    f"the mailbox {part} ({span.address}..{span.address + span.registers - 1})"
+                )
