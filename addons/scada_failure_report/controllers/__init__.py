@@ -1,0 +1,1 @@
+from . import compat, equipment_failure, pull, status

@@ -1,0 +1,216 @@
+"""HTTP plumbing shared by the SCADA API routes: auth, body reading, JSON replies.
+
+Routes are ``type='http'`` so they can answer real status codes (``type='json'``
+always answers 200) and ``auth='none'`` so one route serves both an API key
+(``Authorization: Bearer``) and the session cookie of ``/api/scada/authenticate``
+that the middleware plants already run relies on; ``auth='bearer'`` would refuse
+that cookie without a browser's Sec-Fetch headers.
+"""
+
+import functools
+import json
+import logging
+import math
+import re
+
+import psycopg2
+import psycopg2.errors
+from odoo.exceptions import AccessDenied, AccessError, UserError
+from odoo.http import request
+
+_logger = logging.getLogger(__name__)
+
+#: Largest request body accepted (413 above).
+MAX_BODY_BYTES = 2 * 1024 * 1024
+#: A refused oversized body is still read up to this much, so the client gets
+#: the 413 instead of a connection reset while it is still sending.
+DRAIN_LIMIT = 16 * 1024 * 1024
+JSON_MIMETYPES = ("application/json", "application/json-rpc")
+GROUP_INTEGRATION = "scada_failure_report.group_scada_integration"
+GROUP_USER = "scada_failure_report.group_scada_user"
+GROUP_MANAGER = "scada_failure_report.group_scada_manager"
+_BEARER = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
+_WWW_AUTHENTICATE = 'Bearer realm="odoo", charset="UTF-8"'
+
+
+class ApiError(Exception):
+    """A refusal with its HTTP status, a one-line message and optional details."""
+
+    def __init__(self, status: int, message: str, headers=None, **extra):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or []
+        self.extra = extra
+
+    def body(self) -> dict:
+        return {"status": "error", "message": self.message, **self.extra}
+
+
+def json_reply(data: dict, status: int = 200, rpc_id=None, rpc: bool = False, headers=None):
+    """A JSON answer; inside a JSON-RPC envelope when the request came in one.
+
+    Errors in an envelope go in ``result`` too (``status: "error"``), because
+    that is where the middleware plants run reads ``message`` from.
+    """
+    if rpc:
+        data = {"jsonrpc": "2.0", "id": rpc_id, "result": data}
+    return request.make_json_response(data, headers=headers, status=status)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def check_body_size() -> None:
+    """413 before reading a body larger than :data:`MAX_BODY_BYTES`."""
+    length = request.httprequest.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        stream = request.httprequest.stream
+        drained = 0
+        while drained < min(length, DRAIN_LIMIT):
+            chunk = stream.read(min(65536, DRAIN_LIMIT - drained))
+            if not chunk:
+                break
+            drained += len(chunk)
+        raise ApiError(
+            413,
+            f"request body is {length} bytes, the limit is {MAX_BODY_BYTES}: "
+            "send the events in smaller batches",
+        )
+
+
+def read_json_body():
+    """The request body as JSON: 415 for another content type, 413 if too big, 400 if not JSON."""
+    httprequest = request.httprequest
+    if httprequest.mimetype not in JSON_MIMETYPES:
+        raise ApiError(
+            415,
+            f"content type {httprequest.mimetype or '(none)'!r} is not supported: "
+            "send the body as JSON with 'Content-Type: application/json'",
+        )
+    raw = httprequest.stream.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:  # chunked upload without Content-Length
+        raise ApiError(413, f"request body is over the limit of {MAX_BODY_BYTES} bytes")
+    try:
+        text = raw.decode(httprequest.mimetype_params.get("charset") or "utf-8")
+        return json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
+    except (UnicodeDecodeError, LookupError):
+        raise ApiError(400, "request body is not UTF-8 text") from None
+    except RecursionError:
+        raise ApiError(400, "request body is nested too deeply") from None
+    except ValueError as exc:
+        raise ApiError(400, f"request body is not valid JSON: {exc}") from None
+
+
+def unwrap_rpc(body) -> tuple[object, bool, object]:
+    """(params, came in a JSON-RPC envelope, request id)."""
+    if isinstance(body, dict) and "jsonrpc" in body:
+        params = body.get("params")
+        rpc_id = body.get("id")
+        if not isinstance(rpc_id, str | int | type(None)) or isinstance(rpc_id, bool):
+            rpc_id = None
+        if not isinstance(params, dict):
+            raise ApiError(400, "JSON-RPC request without 'params' object", rpc=True, rpc_id=rpc_id)
+        return params, True, rpc_id
+    return body, False, None
+
+
+def authenticate(*groups: str, allow_session: bool = True):
+    """Switch the request to the API key's user (or the session's) and check its groups.
+
+    401 (with WWW-Authenticate) without valid credentials, 403 when the user
+    is in none of ``groups``.
+    """
+    httprequest = request.httprequest
+    header = httprequest.headers.get("Authorization")
+    challenge = [("WWW-Authenticate", _WWW_AUTHENTICATE)]
+    if header:
+        match = _BEARER.match(header)
+        if not match:
+            raise ApiError(
+                401,
+                "Authorization header is not 'Bearer <API key>'",
+                headers=challenge,
+            )
+        uid = request.env["res.users.apikeys"]._check_credentials(scope="rpc", key=match.group(1))
+        if not uid:
+            raise ApiError(
+                401,
+                "API key is invalid, expired or revoked: create one in Odoo under "
+                "Preferences > Account Security > New API Key for the integration user",
+                headers=challenge,
+            )
+    elif allow_session and request.session.uid:
+        # Cookie auth exists for the middleware plants already run. A browser
+        # cannot send a cross-site JSON body without a CORS preflight (which
+        # these routes do not allow); refuse what a browser says is cross-site.
+        if httprequest.headers.get("Sec-Fetch-Site") == "cross-site":
+            raise ApiError(403, "cross-site request refused: use an API key")
+        uid = request.session.uid
+    else:
+        raise ApiError(
+            401,
+            "not authenticated: send 'Authorization: Bearer <API key>' "
+            "(or log in with POST /api/scada/authenticate and send its session cookie)",
+            headers=challenge,
+        )
+    request.update_env(user=uid)
+    user = request.env.user
+    if not any(user.has_group(group) for group in groups):
+        names = ", ".join(group.split(".")[-1] for group in groups)
+        raise ApiError(
+            403,
+            f"user {user.login!r} is not allowed here: add it to one of these groups: {names}",
+        )
+    return user
+
+
+def api_route(func):
+    """Turn refusals into JSON answers and never let a traceback reach the client.
+
+    Database concurrency errors are re-raised: Odoo retries the whole request
+    on a serialization failure, which is why every handler is idempotent.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (psycopg2.OperationalError, psycopg2.errors.ReadOnlySqlTransaction):
+            raise
+        except Exception as exc:
+            # A refused request writes nothing, whatever ran before the refusal.
+            request.env.cr.rollback()
+            return _error_reply(exc)
+
+    return wrapper
+
+
+def _error_reply(exc: Exception):
+    """The JSON answer for an exception raised by a handler."""
+    if isinstance(exc, ApiError):
+        rpc = exc.extra.pop("rpc", False)
+        rpc_id = exc.extra.pop("rpc_id", None)
+        return json_reply(exc.body(), exc.status, rpc_id, rpc, headers=exc.headers)
+    if isinstance(exc, AccessDenied):
+        return json_reply({"status": "error", "message": str(exc)}, 401)
+    if isinstance(exc, AccessError):
+        return json_reply({"status": "error", "message": str(exc)}, 403)
+    if isinstance(exc, UserError):
+        return json_reply({"status": "error", "message": str(exc)}, 422)
+    _logger.error("SCADA API %s failed", request.httprequest.path, exc_info=exc)
+    return json_reply(
+        {
+            "status": "error",
+            "message": "internal error in Odoo; the details are in the Odoo server log",
+        },
+        500,
+    )

@@ -1,0 +1,175 @@
+"""``/api/scada/equipment-failure``: push failures (POST) and list them (GET)."""
+
+import psycopg2
+from odoo import http
+from odoo.exceptions import UserError
+from odoo.http import request
+
+from ..models.scada_api import DEFAULT_LIMIT, MAX_EVENTS, MAX_LIMIT
+from .api_http import (
+    GROUP_INTEGRATION,
+    GROUP_MANAGER,
+    GROUP_USER,
+    ApiError,
+    api_route,
+    authenticate,
+    check_body_size,
+    json_reply,
+    read_json_body,
+    unwrap_rpc,
+)
+
+_MESSAGES = {
+    "created": "failure recorded",
+    "cleared": "failure cleared",
+    "pending": "clear recorded; its raise is not known yet",
+    "duplicate": "already recorded: nothing changed",
+}
+
+
+class EquipmentFailureController(http.Controller):
+    @http.route(
+        "/api/scada/equipment-failure",
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    @api_route
+    def push_failures(self, **_query):
+        check_body_size()
+        authenticate(GROUP_INTEGRATION)
+        params, rpc, rpc_id = unwrap_rpc(read_json_body())
+        refuse = {"rpc": rpc, "rpc_id": rpc_id}
+        if isinstance(params, dict) and "events" in params:
+            items, single = params["events"], False
+            if not isinstance(items, list) or not items:
+                raise ApiError(422, "'events' must be a non-empty list of event objects", **refuse)
+            if len(items) > MAX_EVENTS:
+                raise ApiError(
+                    422,
+                    f"{len(items)} events in one request, the limit is {MAX_EVENTS}: "
+                    "split the batch",
+                    **refuse,
+                )
+        elif isinstance(params, dict):
+            items, single = [params], True
+        else:
+            raise ApiError(422, 'the body must be one event object or {"events": [...]}', **refuse)
+
+        Api = request.env["scada.api"]
+        events, problems = Api._parse_push_events(items)
+        if problems:
+            bad = len({p["index"] for p in problems})
+            raise ApiError(
+                422,
+                f"{bad} of {len(items)} events are invalid; nothing was written",
+                errors=problems,
+                **refuse,
+            )
+        try:
+            # The savepoint makes a refused batch write nothing, and keeps the
+            # transaction usable to answer after a unique violation.
+            with request.env.cr.savepoint():
+                results = request.env["scada.failure.report"]._ingest_events(events, "push")
+        except UserError as exc:  # includes ValidationError
+            raise ApiError(422, f"events refused, nothing was written: {exc}", **refuse) from None
+        except psycopg2.IntegrityError:
+            raise ApiError(
+                409,
+                "another request is writing the same events right now; "
+                "retry: events already recorded will answer as duplicates",
+                headers=[("Retry-After", "1")],
+                **refuse,
+            ) from None
+
+        counts = {result: 0 for result in _MESSAGES}
+        for result in results:
+            counts[result["result"]] += 1
+        body = {
+            "status": "success",
+            "created": counts["created"],
+            "cleared": counts["cleared"],
+            "pending": counts["pending"],
+            "duplicates": counts["duplicate"],
+            "results": [
+                {"event_uid": r["event_uid"], "id": r["id"], "result": r["result"]} for r in results
+            ],
+        }
+        if single:
+            (result,) = results
+            body["message"] = _MESSAGES[result["result"]]
+            report = request.env["scada.failure.report"].browse(result["id"])
+            body["data"] = Api._report_json(report)[0] if result["id"] else None
+        else:
+            body["message"] = ", ".join(
+                f"{counts[k]} {k}" for k in ("created", "cleared", "pending", "duplicate")
+            )
+        written = counts["duplicate"] < len(results)
+        return json_reply(body, 201 if written else 200, rpc_id, rpc)
+
+    @http.route(
+        "/api/scada/equipment-failure",
+        type="http",
+        auth="none",
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
+    @api_route
+    def list_failures(self, **_query):
+        authenticate(GROUP_INTEGRATION, GROUP_USER, GROUP_MANAGER)
+        args = request.httprequest.args
+        Api = request.env["scada.api"]
+        limit = _int_arg(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        offset = _int_arg(args, "offset", 0, 0, None)
+        state = args.get("state") or None
+        if state:
+            states = [value for value, _label in _state_selection()]
+            if state not in states:
+                raise ApiError(400, f"state {state!r} is unknown: use one of {', '.join(states)}")
+        since = None
+        if args.get("since"):
+            try:
+                since = Api._read_time(args["since"])
+            except ValueError as exc:
+                raise ApiError(400, f"since: {exc}") from None
+        total, reports = Api._search_reports(
+            equipment_code=(args.get("equipment_code") or "").strip() or None,
+            state=state,
+            since=since,
+            limit=limit,
+            offset=offset,
+        )
+        data = Api._report_json(reports)
+        return json_reply(
+            {
+                "status": "success",
+                "count": len(data),
+                "total": total,
+                "limit": limit,
+                "offset": offset,
+                "data": data,
+            }
+        )
+
+
+def _state_selection():
+    field = request.env["scada.failure.report"]._fields["state"]
+    return field._description_selection(request.env)
+
+
+def _int_arg(args, name: str, default: int, low: int, high: int | None) -> int:
+    text = args.get(name)
+    if text in (None, ""):
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ApiError(400, f"{name}={text!r} is not a whole number") from None
+    if value < low or (high is not None and value > high):
+        upper = f" to {high}" if high is not None else " or more"
+        raise ApiError(400, f"{name}={value} is out of range: use {low}{upper}")
+    return value

@@ -1,0 +1,340 @@
+"""Rules of the push API that are business rules, not HTTP plumbing.
+
+The controllers parse the request and shape the reply; what an event pushed over
+HTTP means (which fields, how a time without zone is read, which uid a retry
+gets) lives here, where tests, the cron and the shell reach it too.
+"""
+
+import logging
+import math
+import uuid
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from odoo import api, fields, models
+from scada_bridge.events import CLEARED, KINDS, RAISED, SEVERITIES
+
+_logger = logging.getLogger(__name__)
+
+#: Most events one request may carry.
+MAX_EVENTS = 1000
+#: Default and largest page of the list endpoint.
+DEFAULT_LIMIT = 80
+MAX_LIMIT = 1000
+#: Namespace of derived event uids. Never change it: retries of events pushed
+#: before the change would stop matching and become second failures.
+UID_NAMESPACE = uuid.UUID("435db8d7-2dc8-4e26-a252-d0dc1dbd8f34")
+PLANT_TZ_PARAM = "scada_failure_report.plant_tz"
+#: A PLC clock may run ahead; more than this is a wrong clock or time zone.
+MAX_CLOCK_AHEAD = timedelta(days=1)
+OLDEST_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: Longest text accepted per field; longer is a client bug, not a failure text.
+TEXT_LIMITS = {
+    "event_uid": 64,
+    "raise_uid": 64,
+    "kind": 16,
+    "equipment_code": 128,
+    "failure_code": 128,
+    "description": 4000,
+    "severity": 16,
+    "occurred_at": 64,
+    "date": 64,
+    "device": 128,
+}
+#: Deepest nesting accepted in an event (kept whole as the record's payload).
+MAX_DEPTH = 16
+
+
+def _text_problem(value: str) -> str | None:
+    """Why PostgreSQL could not store this text, or None."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode (lone surrogate)"
+    return None
+
+
+def _json_problem(value, path: str, depth: int = 0) -> tuple[str, str] | None:
+    """First (field path, problem) that would keep ``value`` out of a jsonb column."""
+    if depth > MAX_DEPTH:
+        return path, f"is nested deeper than {MAX_DEPTH} levels"
+    if isinstance(value, str):
+        problem = _text_problem(value)
+        return (path, problem) if problem else None
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, "is not a finite number"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = f"{path}.{key}" if path else str(key)
+            problem = _text_problem(key)
+            if problem:
+                return sub, f"name {problem}"
+            found = _json_problem(item, sub, depth + 1)
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _json_problem(item, f"{path}[{i}]", depth + 1)
+            if found:
+                return found
+    return None
+
+
+class ScadaApi(models.AbstractModel):
+    _name = "scada.api"
+    _description = "SCADA push API rules"
+
+    # -- time ---------------------------------------------------------------
+
+    @api.model
+    def _plant_tz(self) -> ZoneInfo:
+        """The plant's time zone (Settings > SCADA), UTC when unset or unknown."""
+        # ir.config_parameter is readable by administrators only; the plant
+        # time zone is not a secret and every API user needs it.
+        name = self.env["ir.config_parameter"].sudo().get_param(PLANT_TZ_PARAM) or "UTC"
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            _logger.warning(
+                "setting %s=%r is not a time zone; reading times as UTC", PLANT_TZ_PARAM, name
+            )
+            return ZoneInfo("UTC")
+
+    @api.model
+    def _read_time(self, text: str, tz: ZoneInfo | None = None) -> datetime:
+        """An aware UTC datetime from ISO 8601 or ``YYYY-MM-DD HH:MM:SS``.
+
+        A time without offset is a wall-clock time of the plant (``tz``).
+        Raises ValueError with a sentence a client can act on.
+        """
+        try:
+            value = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not a time: use ISO 8601 (2026-02-23T20:22:35+01:00) "
+                "or 'YYYY-MM-DD HH:MM:SS' in the plant's time zone"
+            ) from None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=tz or self._plant_tz())
+        try:
+            value = value.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValueError(f"{text!r} is out of range") from None
+        if value < OLDEST_TIME:
+            raise ValueError(f"{text!r} is before 1970")
+        if value > datetime.now(timezone.utc) + MAX_CLOCK_AHEAD:
+            raise ValueError(
+                f"{text!r} is more than a day in the future: check the PLC clock, "
+                "the offset sent, or the plant time zone setting"
+            )
+        return value
+
+    @api.model
+    def _plant_wall_time(self, value: datetime | None, tz: ZoneInfo | None = None) -> str | None:
+        """``YYYY-MM-DD HH:MM:SS`` in the plant's zone (the old middleware's format).
+
+        ``value`` is aware, or naive UTC as Odoo stores datetimes.
+        """
+        if not value:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(tz or self._plant_tz()).strftime("%Y-%m-%d %H:%M:%S")
+
+    # -- identity -----------------------------------------------------------
+
+    @api.model
+    def _derive_event_uid(self, event: dict) -> str:
+        """The uid of an event pushed without one: the same event, the same uid.
+
+        Built from what makes the failure this failure (equipment, kind, cause,
+        text, the raise it clears, the instant in UTC), so a client retrying
+        after a timeout is recognised whatever offset it wrote the time with.
+        """
+        occurred_at = event["occurred_at"].astimezone(timezone.utc).isoformat()
+        parts = (
+            event["equipment_code"],
+            event["kind"],
+            event.get("failure_code") or "",
+            event.get("description") or "",
+            event.get("raise_uid") or "",
+            occurred_at,
+        )
+        return str(uuid.uuid5(UID_NAMESPACE, "\x1f".join(parts)))
+
+    @api.model
+    def _open_failure_uid(self, event: dict) -> str | None:
+        """The uid of the still-active failure an event without time repeats, if any.
+
+        Without a time and a uid, a retry cannot be told from a new failure by
+        its content alone. A failure cannot be raised again while it is still
+        active, so the same equipment and cause with an active report is that
+        report again; once cleared, the same text is a new failure.
+        """
+        domain = [
+            ("equipment_code", "=", event["equipment_code"]),
+            ("failure_code", "=", event.get("failure_code") or False),
+            ("description", "=", event.get("description") or False),
+            ("cleared_at", "=", False),
+        ]
+        report = self.env["scada.failure.report"].search(domain, order="started_at desc", limit=1)
+        return report.event_uid or None
+
+    # -- events -------------------------------------------------------------
+
+    @api.model
+    def _parse_push_events(self, items: list) -> tuple[list[dict], list[dict]]:
+        """Check pushed event objects; return (ingestable events, problems).
+
+        Every problem of every event is listed (index, field, message), so a
+        client fixes its batch in one round. Events come back in the shape of
+        ``scada.failure.report._ingest_events``, with a uid on every one.
+        """
+        tz = self._plant_tz()
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        events: list[dict] = []
+        problems: list[dict] = []
+        for index, item in enumerate(items):
+            event, item_problems = self._parse_push_event(item, tz, now)
+            for field_name, message in item_problems:
+                problem = {"index": index, "field": field_name, "message": message}
+                if isinstance(item, dict) and isinstance(item.get("event_uid"), str):
+                    problem["event_uid"] = item["event_uid"]
+                problems.append(problem)
+            if event is not None:
+                events.append(event)
+        return (events if not problems else []), problems
+
+    def _parse_push_event(
+        self, item, tz: ZoneInfo, now: datetime
+    ) -> tuple[dict | None, list[tuple[str | None, str]]]:
+        if not isinstance(item, dict):
+            return None, [(None, "an event is a JSON object")]
+        problems: list[tuple[str | None, str]] = []
+        text: dict[str, str | None] = {}
+        for name, limit in TEXT_LIMITS.items():
+            value = item.get(name)
+            if value is None:
+                text[name] = None
+                continue
+            if not isinstance(value, str):
+                problems.append((name, f"must be a string, not {type(value).__name__}"))
+                continue
+            problem = _text_problem(value)
+            if problem:
+                problems.append((name, problem))
+            elif len(value) > limit:
+                problems.append((name, f"is longer than {limit} characters"))
+            else:
+                text[name] = value.strip() or None
+        found = _json_problem(item, "")
+        if found and not any(field == found[0] for field, _ in problems):
+            problems.append(found)
+
+        kind = text.get("kind") or RAISED
+        if "kind" in text and kind not in KINDS:
+            problems.append(("kind", f"must be one of {', '.join(KINDS)}"))
+        if "equipment_code" in text and not text["equipment_code"]:
+            problems.append(("equipment_code", "is required"))
+        if kind == RAISED and "description" in text and not text["description"]:
+            problems.append(("description", "is required for a raised event"))
+        if text.get("severity") and text["severity"] not in SEVERITIES:
+            problems.append(("severity", f"must be one of {', '.join(SEVERITIES)}"))
+        uids = {}
+        for name in ("event_uid", "raise_uid"):
+            if text.get(name):
+                try:
+                    uids[name] = str(uuid.UUID(text[name]))
+                except ValueError:
+                    problems.append((name, "is not a UUID"))
+        if kind == CLEARED and "raise_uid" in text and not text["raise_uid"]:
+            problems.append(("raise_uid", "is required for a cleared event"))
+        if kind == RAISED and text.get("raise_uid"):
+            problems.append(("raise_uid", "only a cleared event has a raise_uid"))
+
+        occurred_at = None
+        given = [(n, text[n]) for n in ("occurred_at", "date") if text.get(n)]
+        if len(given) == 2 and given[0][1] != given[1][1]:
+            problems.append(("date", "differs from occurred_at: send one of them"))
+        elif given:
+            name, value = given[0]
+            try:
+                occurred_at = self._read_time(value, tz)
+            except ValueError as exc:
+                problems.append((name, str(exc)))
+        if problems:
+            return None, problems
+
+        event = {
+            "event_uid": uids.get("event_uid"),
+            "kind": kind,
+            "raise_uid": uids.get("raise_uid"),
+            "equipment_code": text["equipment_code"],
+            "failure_code": text["failure_code"],
+            "description": text["description"],
+            "severity": text["severity"],
+            "occurred_at": occurred_at or now,
+            "device": text["device"],
+            "payload": item,
+        }
+        if not event["event_uid"] and occurred_at is None and kind == RAISED:
+            event["event_uid"] = self._open_failure_uid(event)
+        if not event["event_uid"]:
+            event["event_uid"] = self._derive_event_uid(event)
+        return event, []
+
+    # -- replies ------------------------------------------------------------
+
+    @api.model
+    def _report_json(self, reports) -> list[dict]:
+        """Reports as the API hands them out: UTC ISO times plus the plant-time ``date``."""
+        tz = self._plant_tz()
+
+        def iso(value):
+            return value.replace(tzinfo=timezone.utc).isoformat() if value else None
+
+        return [
+            {
+                "id": report.id,
+                "event_uid": report.event_uid,
+                "clear_uid": report.clear_uid or None,
+                "equipment_code": report.equipment_code,
+                "equipment_id": report.equipment_id.id or None,
+                "equipment_name": report.equipment_id.display_name or None,
+                "failure_code": report.failure_code or None,
+                "description": report.description or None,
+                "severity": report.severity or None,
+                "state": report.state,
+                "started_at": iso(report.started_at),
+                "cleared_at": iso(report.cleared_at),
+                "duration": report.duration,
+                "origin": report.origin or None,
+                "device": report.device or None,
+                "date": self._plant_wall_time(report.started_at, tz),
+            }
+            for report in reports
+        ]
+
+    @api.model
+    def _search_reports(
+        self,
+        equipment_code: str | None = None,
+        state: str | None = None,
+        since: datetime | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> tuple[int, models.BaseModel]:
+        """(total matching, one page) of failures, newest first, with the caller's rights."""
+        domain = []
+        if equipment_code:
+            domain.append(("equipment_code", "=", equipment_code))
+        if state:
+            domain.append(("state", "=", state))
+        if since:
+            domain.append(("started_at", ">=", fields.Datetime.to_string(since)))
+        Report = self.env["scada.failure.report"]
+        total = Report.search_count(domain)
+        page = Report.search(domain, order="started_at desc, id desc", limit=limit, offset=offset)
+        return total, page
