@@ -3,8 +3,9 @@
 ``WHERE id > last_id`` loses rows, because ids are taken at insert but rows
 become visible at commit, and two writers can commit out of order. This reader
 keeps a cursor ``(tx, id)`` and only reads rows whose writer transaction is
-older than every transaction still running, so a row can be late but never
-skipped. A long-running writer delays the rows behind it; it never loses them.
+older than every transaction still running in this database, so a row can be
+late but never skipped. A long-running writer delays the rows behind it; it
+never loses them.
 """
 
 from __future__ import annotations
@@ -85,12 +86,40 @@ class Backlog:
 
 _COLUMNS = ", ".join(c if c != "tx" else "tx::text AS tx" for c in CONTRACT_COLUMNS)
 
+# The horizon: rows of transactions below it are all finished (committed or
+# aborted), so reading up to it and moving the cursor there can never skip a row.
+# DESIGN.md's pg_snapshot_xmin(pg_current_snapshot()) is that horizon, but
+# transaction ids are cluster-wide: an Odoo database (or a test) on the same
+# PostgreSQL server holding a transaction open would stall every pull. A backend
+# connected to another database cannot write to this table, so its xids are left
+# out; any xid not proven foreign (including every one we may not see for lack of
+# pg_read_all_stats) still holds the horizon back, which only ever delays rows.
+_HORIZON_CTE = """
+    WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s),
+    foreign_xids AS (
+        SELECT a.backend_xid::text::bigint AS x32
+          FROM pg_stat_activity a
+         WHERE a.backend_xid IS NOT NULL
+           AND a.datid IS DISTINCT FROM (
+               SELECT oid FROM pg_database WHERE datname = current_database())
+    ),
+    horizon AS (
+        SELECT coalesce(
+            (SELECT min(x)
+               FROM snap, pg_snapshot_xip(snap.s) AS x
+              WHERE (x::text::bigint & 4294967295) NOT IN (SELECT x32 FROM foreign_xids)),
+            (SELECT pg_snapshot_xmax(s) FROM snap)
+        ) AS h
+    )
+"""
+
 # Row comparison (tx, id) > (a, b) walks equipment_failure_tx_id_idx.
 _READ_SQL = f"""
+    {_HORIZON_CTE}
     SELECT {_COLUMNS}
-      FROM scada.equipment_failure
+      FROM scada.equipment_failure, horizon
      WHERE (tx, id) > (%(tx)s::text::xid8, %(id)s)
-       AND tx < pg_snapshot_xmin(pg_current_snapshot())
+       AND tx < horizon.h
   ORDER BY tx, id
      LIMIT %(n)s
 """

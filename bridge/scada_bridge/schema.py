@@ -179,6 +179,9 @@ def grant_readonly(conn: Connection, role: str, password: str | None = None) -> 
         database = sql.Identifier(cur.fetchone()[0])
         cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, ident))
         cur.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, ident))
+        # Lets the reader see which running transactions belong to other
+        # databases, so they do not hold its horizon back (see reader.py).
+        cur.execute(sql.SQL("GRANT pg_read_all_stats TO {}").format(ident))
         cur.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(schema, ident))
         cur.execute(
             sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT SELECT ON TABLES TO {}").format(
