@@ -1,0 +1,28 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "SCADA Failure Report",
+    "summary": "Equipment failures pulled from a SCADA PostgreSQL database, without losing one",
+    "version": "18.0.1.0.0",
+    "category": "Manufacturing/Maintenance",
+    "website": "https://github.com/OCA/maintenance",
+    "author": "SCADA Failure Bridge contributors, Odoo Community Association (OCA)",
+    "license": "LGPL-3",
+    "application": True,
+    "installable": True,
+    "depends": ["mail", "maintenance"],
+    "external_dependencies": {"python": ["scada_bridge"]},
+    "data": [
+        "security/scada_failure_report_security.xml",
+        "security/ir.model.access.csv",
+        "views/scada_failure_report_views.xml",
+        "views/scada_source_views.xml",
+        "views/scada_sync_log_views.xml",
+        "views/scada_pending_clear_views.xml",
+        "views/maintenance_equipment_views.xml",
+        "views/scada_menus.xml",
+        "views/res_config_settings_views.xml",
+        "data/ir_config_parameter.xml",
+        "data/ir_cron.xml",
+    ],
+}

@@ -1,0 +1,10 @@
+from . import (
+    maintenance_equipment,
+    res_config_settings,
+    scada_api,
+    scada_failure_report,
+    scada_pending_clear,
+    scada_rejected_row,
+    scada_source,
+    scada_sync_log,
+)

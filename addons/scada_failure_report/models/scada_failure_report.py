@@ -1,0 +1,379 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""One record per equipment failure, and the one idempotent ingest of SCADA events.
+
+``_ingest_events`` is the only way events enter Odoo: the scheduled pull and
+the push API both call it, so a pushed event pulled later (or a batch pulled
+twice after a crash) is recognised by its ``event_uid`` and never stored twice.
+"""
+
+import logging
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+from scada_bridge.events import CLEARED, RAISED, SEVERITIES, problem_with
+
+_logger = logging.getLogger(__name__)
+
+#: Bulk ingest: no tracking values, no "created" note, no follower per record.
+INGEST_CONTEXT = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+    "mail_auto_subscribe_no_notify": True,
+}
+
+SEVERITY_SELECTION = [(s, s.capitalize()) for s in SEVERITIES]
+ORIGIN_SELECTION = [("pull", "Pull"), ("push", "Push")]
+RESULTS = ("created", "cleared", "pending", "duplicate")
+
+
+class ScadaFailureReport(models.Model):
+    _name = "scada.failure.report"
+    _description = "SCADA Equipment Failure"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "started_at desc, id desc"
+    _rec_names_search = ["equipment_code", "failure_code", "description", "event_uid"]
+
+    event_uid = fields.Char(
+        string="Event UID",
+        required=True,
+        readonly=True,
+        copy=False,
+        help="UUID of the 'raised' event, minted once by whoever recorded it first.",
+    )
+    clear_uid = fields.Char(
+        string="Clear Event UID", readonly=True, copy=False, help="UUID of the 'cleared' event."
+    )
+    equipment_code = fields.Char(required=True, readonly=True, index=True)
+    equipment_id = fields.Many2one(
+        "maintenance.equipment",
+        string="Equipment",
+        index="btree_not_null",
+        ondelete="set null",
+        tracking=True,
+        help="The equipment whose SCADA code matches the event's equipment code.",
+    )
+    failure_code = fields.Char(readonly=True, index=True)
+    description = fields.Text(readonly=True)
+    severity = fields.Selection(SEVERITY_SELECTION, readonly=True, index=True)
+    started_at = fields.Datetime(required=True, readonly=True, index=True)
+    cleared_at = fields.Datetime(readonly=True, tracking=True)
+    duration = fields.Float(
+        string="Duration (hours)",
+        compute="_compute_duration",
+        store=True,
+        aggregator="sum",
+        digits=(16, 2),
+        help="Downtime in hours, from the raise to the clear; 0 while still active.",
+    )
+    state = fields.Selection(
+        [("active", "Active"), ("cleared", "Cleared")],
+        default="active",
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
+    source_id = fields.Many2one(
+        "scada.source", string="Source", readonly=True, index="btree_not_null", ondelete="set null"
+    )
+    origin = fields.Selection(ORIGIN_SELECTION, required=True, readonly=True)
+    device = fields.Char(readonly=True, help="PLC that reported the failure.")
+    payload = fields.Json(readonly=True, copy=False, help="Raw values read, for audit.")
+    acknowledged_by = fields.Many2one("res.users", readonly=True, tracking=True)
+    acknowledged_at = fields.Datetime(readonly=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+
+    _sql_constraints = [
+        ("event_uid_uniq", "unique(event_uid)", "This failure event is already recorded."),
+        ("clear_uid_uniq", "unique(clear_uid)", "This clear event is already recorded."),
+    ]
+
+    @api.depends("started_at", "cleared_at")
+    def _compute_duration(self) -> None:
+        for report in self:
+            if report.started_at and report.cleared_at:
+                seconds = (report.cleared_at - report.started_at).total_seconds()
+                # A PLC clock set back can put the clear before the raise.
+                report.duration = max(seconds, 0.0) / 3600.0
+            else:
+                report.duration = 0.0
+
+    @api.depends("equipment_code", "failure_code", "equipment_id")
+    def _compute_display_name(self) -> None:
+        for report in self:
+            equipment = report.equipment_id.name or report.equipment_code
+            report.display_name = " - ".join(filter(None, [equipment, report.failure_code]))
+
+    def action_acknowledge(self) -> bool:
+        if not self.env.user.has_group("scada_failure_report.group_scada_manager"):
+            raise UserError(_("Only SCADA managers can acknowledge failures."))
+        todo = self.filtered(lambda r: not r.acknowledged_at)
+        todo.write({"acknowledged_by": self.env.uid, "acknowledged_at": fields.Datetime.now()})
+        for report in todo:
+            report.message_post(body=_("Failure acknowledged by %s.", self.env.user.name))
+        return True
+
+    # ------------------------------------------------------------------
+    # Ingest
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _ingest_events(
+        self, events: list[dict[str, Any]], origin: str, source=None
+    ) -> list[dict[str, Any]]:
+        """Store SCADA events once each; the one ingest of the pull and the push API.
+
+        ``events`` are dicts with ``event_uid``, ``kind`` ('raised' or 'cleared'),
+        ``raise_uid``, ``equipment_code``, ``failure_code``, ``description``,
+        ``severity``, ``occurred_at`` (aware datetime or ISO 8601 with offset),
+        ``device`` and optionally ``payload``. Returns, in the same order, one
+        ``{"event_uid", "id", "result"}`` per event, ``result`` being
+        ``created``, ``cleared``, ``pending`` (a clear waiting for its raise) or
+        ``duplicate``. Runs with the caller's access rights.
+        """
+        if origin not in dict(ORIGIN_SELECTION):
+            raise ValueError(f"origin must be 'pull' or 'push', not {origin!r}")
+        company = source.company_id if source else self.env.company
+        parsed = [self._ingest_parse(event) for event in events]
+        reports = self.with_context(**INGEST_CONTEXT)
+        pending_model = self.env["scada.pending.clear"].with_context(**INGEST_CONTEXT)
+
+        known = self._ingest_known_uids([e["event_uid"] for e in parsed])
+        results: list[dict[str, Any] | None] = [None] * len(parsed)
+        first_index: dict[str, int] = {}
+        repeats: list[tuple[int, str]] = []
+        raises: list[tuple[int, dict]] = []
+        clears: list[tuple[int, dict]] = []
+        for index, event in enumerate(parsed):
+            uid = event["event_uid"]
+            if uid in known:
+                results[index] = _result(uid, known[uid], "duplicate")
+            elif uid in first_index:
+                repeats.append((index, uid))
+            else:
+                first_index[uid] = index
+                (raises if event["kind"] == RAISED else clears).append((index, event))
+
+        # Clears whose raise is already stored: close the report.
+        raise_uids = {e["raise_uid"] for _i, e in clears}
+        existing = {}
+        if raise_uids:
+            existing = {
+                r.event_uid: r for r in reports.search([("event_uid", "in", list(raise_uids))])
+            }
+        new_raise_uids = {e["event_uid"] for _i, e in raises}
+        clears_by_raise: dict[str, list[tuple[int, dict]]] = {}
+        for index, event in clears:
+            report = existing.get(event["raise_uid"])
+            if report:
+                if report.state == "active" and not report.clear_uid:
+                    report.write(_clear_vals(event))
+                    results[index] = _result(event["event_uid"], report.id, "cleared")
+                else:
+                    _logger.info(
+                        "clear %s ignored: failure %s is already cleared by %s",
+                        event["event_uid"],
+                        report.event_uid,
+                        report.clear_uid,
+                    )
+                    results[index] = _result(event["event_uid"], report.id, "duplicate")
+            elif event["raise_uid"] in new_raise_uids:
+                clears_by_raise.setdefault(event["raise_uid"], []).append((index, event))
+        waiting = [
+            (index, event)
+            for index, event in clears
+            if results[index] is None and event["raise_uid"] not in new_raise_uids
+        ]
+
+        # New raises, with any clear already waiting for them, in one create().
+        stored_pending: dict[str, Any] = {}
+        if new_raise_uids:
+            for pending in pending_model.search(
+                [("raise_uid", "in", list(new_raise_uids)), ("state", "=", "pending")],
+                order="occurred_at, id",
+            ):
+                stored_pending.setdefault(pending.raise_uid, pending_model)
+                stored_pending[pending.raise_uid] |= pending
+        equipment = self._ingest_equipment_map({e["equipment_code"] for _i, e in raises}, company)
+        vals_list = []
+        for _index, event in raises:
+            vals = {
+                "event_uid": event["event_uid"],
+                "equipment_code": event["equipment_code"],
+                "equipment_id": equipment.get(event["equipment_code"], False),
+                "failure_code": event["failure_code"],
+                "description": event["description"],
+                "severity": event["severity"],
+                "started_at": event["occurred_at"],
+                "device": event["device"],
+                "payload": event["payload"],
+                "origin": origin,
+                "source_id": source.id if source else False,
+                "company_id": company.id,
+            }
+            earlier = stored_pending.get(event["event_uid"])
+            same_call = clears_by_raise.get(event["event_uid"])
+            if earlier:
+                first = earlier[0]
+                vals.update(
+                    clear_uid=first.event_uid, cleared_at=first.occurred_at, state="cleared"
+                )
+            elif same_call:
+                vals.update(_clear_vals(same_call[0][1]))
+            vals_list.append(vals)
+        created = reports.create(vals_list) if vals_list else reports
+        by_uid = {report.event_uid: report for report in created}
+        for index, event in raises:
+            results[index] = _result(event["event_uid"], by_uid[event["event_uid"]].id, "created")
+        for raise_uid, pendings in stored_pending.items():
+            pendings.write({"state": "applied", "report_id": by_uid[raise_uid].id})
+        for raise_uid, same_call in clears_by_raise.items():
+            if raise_uid not in by_uid:
+                continue
+            report = by_uid[raise_uid]
+            for index, event in same_call:
+                applied = report.clear_uid == event["event_uid"]
+                results[index] = _result(
+                    event["event_uid"], report.id, "cleared" if applied else "duplicate"
+                )
+
+        # Clears whose raise is nowhere yet: keep them until it arrives.
+        if waiting:
+            pending_model.create(
+                [
+                    {
+                        "event_uid": event["event_uid"],
+                        "raise_uid": event["raise_uid"],
+                        "equipment_code": event["equipment_code"],
+                        "occurred_at": event["occurred_at"],
+                        "device": event["device"],
+                        "origin": origin,
+                        "source_id": source.id if source else False,
+                        "company_id": company.id,
+                    }
+                    for _index, event in waiting
+                ]
+            )
+            for index, event in waiting:
+                results[index] = _result(event["event_uid"], False, "pending")
+
+        for index, uid in repeats:
+            results[index] = _result(uid, results[first_index[uid]]["id"], "duplicate")
+        return results
+
+    @api.model
+    def _ingest_parse(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Check one incoming event and bring it to Odoo's form (naive UTC times)."""
+        uid = _uuid(event.get("event_uid"), "event_uid")
+        kind = event.get("kind")
+        raise_uid = event.get("raise_uid") or None
+        if raise_uid is not None:
+            raise_uid = _uuid(raise_uid, "raise_uid", uid)
+        occurred_at = event.get("occurred_at")
+        if isinstance(occurred_at, str):
+            try:
+                occurred_at = datetime.fromisoformat(occurred_at)
+            except ValueError:
+                raise ValidationError(
+                    _(
+                        "Event %(uid)s: occurred_at %(value)r is not an ISO 8601 time "
+                        "(e.g. 2026-11-29T06:15:00+01:00).",
+                        uid=uid,
+                        value=occurred_at,
+                    )
+                ) from None
+        severity = event.get("severity") or None
+        equipment_code = event.get("equipment_code")
+        problem = problem_with(kind, equipment_code, raise_uid, severity, occurred_at)
+        if problem:
+            raise ValidationError(_("Event %(uid)s: %(problem)s.", uid=uid, problem=problem))
+        return {
+            "event_uid": uid,
+            "kind": kind,
+            "raise_uid": raise_uid,
+            "equipment_code": equipment_code.strip(),
+            "failure_code": event.get("failure_code") or False,
+            "description": event.get("description") or False,
+            "severity": severity or False,
+            "occurred_at": occurred_at.astimezone(timezone.utc).replace(tzinfo=None),
+            "device": event.get("device") or False,
+            "payload": event.get("payload"),
+        }
+
+    @api.model
+    def _ingest_known_uids(self, uids: list[str]) -> dict[str, int | bool]:
+        """Event uids Odoo already holds, as raise, clear or waiting clear.
+
+        Read in SQL on purpose: uniqueness is global (one database constraint),
+        whatever company or record rule hides the record from the caller.
+        Only uids and ids are read, never the records' content.
+        """
+        if not uids:
+            return {}
+        self.env["scada.failure.report"].flush_model(["event_uid", "clear_uid"])
+        self.env["scada.pending.clear"].flush_model(["event_uid", "report_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT event_uid, id FROM scada_failure_report WHERE event_uid = ANY(%(uids)s)
+                UNION ALL
+                SELECT clear_uid, id FROM scada_failure_report WHERE clear_uid = ANY(%(uids)s)
+                UNION ALL
+                SELECT event_uid, report_id FROM scada_pending_clear
+                 WHERE event_uid = ANY(%(uids)s)
+                """,
+                uids=uids,
+            )
+        )
+        return {uid: report_id or False for uid, report_id in self.env.cr.fetchall()}
+
+    @api.model
+    def _ingest_equipment_map(self, codes: set[str], company) -> dict[str, int]:
+        """Equipment id per SCADA code, the company's own equipment first."""
+        if not codes:
+            return {}
+        found: dict[str, int] = {}
+        equipments = self.env["maintenance.equipment"].search_fetch(
+            [("scada_code", "in", list(codes)), ("company_id", "in", [company.id, False])],
+            ["scada_code", "company_id"],
+            order="company_id",  # NULLS LAST: the company's own equipment wins
+        )
+        for equipment in equipments:
+            found.setdefault(equipment.scada_code, equipment.id)
+        return found
+
+
+def _result(uid: str, report_id: int | bool, result: str) -> dict[str, Any]:
+    assert result in RESULTS
+    return {"event_uid": uid, "id": report_id or False, "result": result}
+
+
+def _clear_vals(event: dict[str, Any]) -> dict[str, Any]:
+    return {"clear_uid": event["event_uid"], "cleared_at": event["occurred_at"], "state": "cleared"}
+
+
+def _uuid(value: Any, field_name: str, event_uid: str | None = None) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except (TypeError, ValueError, AttributeError):
+        where = f"Event {event_uid}: " if event_uid else ""
+        raise ValidationError(
+            f"{where}{field_name} {value!r} is not a UUID "
+            "(e.g. 9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f)."
+        ) from None
+
+
+__all__ = ["CLEARED", "INGEST_CONTEXT", "RAISED", "ScadaFailureReport"]

@@ -1,0 +1,452 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""One SCADA database Odoo pulls failures from, and the pull itself.
+
+The pull reads through ``scada_bridge`` in batches and, per batch, ingests the
+events, logs rejected rows, stores the cursor and commits: the cursor and the
+records it covers are durable together, so a crash repeats at most one batch
+and the unique event uid absorbs the repeat.
+"""
+
+import logging
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+import odoo
+import psycopg2
+import scada_bridge
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import config
+from scada_bridge import Cursor, ScadaBridgeError
+
+_logger = logging.getLogger(__name__)
+
+CRON_XMLID = "scada_failure_report.ir_cron_scada_pull"
+PARAM_ALERT_MINUTES = "scada_failure_report.error_alert_minutes"
+PARAM_TIME_BUDGET = "scada_failure_report.pull_time_budget"
+DEFAULT_ALERT_MINUTES = 30
+#: Share of the cron time limit one pull run may use before it hands over.
+TIME_BUDGET_SHARE = 0.5
+BACKLOG_CONNECT_TIMEOUT = 3
+
+
+def can_commit() -> bool:
+    """False inside Odoo tests, where a commit would break the test's rollback."""
+    return not (
+        getattr(threading.current_thread(), "testing", False) or odoo.modules.module.current_test
+    )
+
+
+class ScadaSource(models.Model):
+    _name = "scada.source"
+    _description = "SCADA Database"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "sequence, name, id"
+
+    name = fields.Char(required=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True, tracking=True)
+    connection_uri = fields.Char(
+        string="Connection",
+        groups="scada_failure_report.group_scada_manager",
+        copy=False,
+        help="libpq URI of the SCADA database, e.g. "
+        "postgresql://odoo_reader:secret@10.0.0.5:5432/scada. Use a read-only role "
+        "(scada-bridge migrate --readonly-role odoo_reader).",
+    )
+    batch_size = fields.Integer(
+        default=1000, required=True, help="Events read and committed together."
+    )
+    cursor = fields.Char(
+        copy=False,
+        tracking=True,
+        help="Position after the last event pulled, as TX:ID. Empty: from the first event. "
+        "Clearing it replays everything; already known events count as duplicates.",
+    )
+    last_pull_at = fields.Datetime(readonly=True, copy=False)
+    last_success_at = fields.Datetime(readonly=True, copy=False)
+    last_error = fields.Text(readonly=True, copy=False)
+    error_since = fields.Datetime(
+        readonly=True, copy=False, help="Start of the current run of failed pulls."
+    )
+    error_alerted = fields.Boolean(readonly=True, copy=False)
+    state = fields.Selection(
+        [("never", "Never pulled"), ("ok", "OK"), ("error", "Error")],
+        default="never",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    backlog = fields.Integer(
+        compute="_compute_backlog", help="Events waiting in the SCADA database (read when shown)."
+    )
+    backlog_note = fields.Char(compute="_compute_backlog")
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    failure_count = fields.Integer(compute="_compute_failure_count")
+    sync_log_ids = fields.One2many("scada.sync.log", "source_id", string="Sync Log")
+
+    _sql_constraints = [
+        ("batch_size_range", "CHECK(batch_size BETWEEN 1 AND 100000)", "Batch size: 1 to 100000."),
+    ]
+
+    def _compute_backlog(self) -> None:
+        for source in self:
+            source.backlog = 0
+            source.backlog_note = False
+            if not source.id or not source.connection_uri:
+                continue
+            try:
+                check = scada_bridge.check_source(
+                    source.connection_uri,
+                    Cursor.parse(source.cursor),
+                    connect_timeout=BACKLOG_CONNECT_TIMEOUT,
+                )
+            except ScadaBridgeError as exc:
+                source.backlog_note = str(exc)
+                continue
+            if check.ok:
+                source.backlog = check.backlog.count
+            else:
+                source.backlog_note = check.message
+
+    def _compute_failure_count(self) -> None:
+        counts = dict(
+            self.env["scada.failure.report"]._read_group(
+                [("source_id", "in", self.ids)], ["source_id"], ["__count"]
+            )
+        )
+        for source in self:
+            source.failure_count = counts.get(source, 0)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_has_failures(self) -> None:
+        if self.env["scada.failure.report"].search_count([("source_id", "in", self.ids)], limit=1):
+            raise UserError(
+                _("A source that brought failures cannot be deleted: archive it instead.")
+            )
+
+    def action_test_connection(self) -> dict[str, Any]:
+        self.ensure_one()
+        try:
+            cursor = Cursor.parse(self.cursor)
+        except ScadaBridgeError as exc:
+            return _notification(_("Cursor is not valid"), str(exc), "danger")
+        check = scada_bridge.check_source(self.connection_uri or "", cursor)
+        if check.ok:
+            return _notification(_("Connection OK"), check.message, "success")
+        return _notification(_("Connection failed"), check.message, "danger")
+
+    def action_view_failures(self) -> dict[str, Any]:
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "scada_failure_report.scada_failure_report_action"
+        )
+        action["domain"] = [("source_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    def action_pull(self) -> dict[str, Any]:
+        """Pull every source in ``self`` now; what the button and the cron run.
+
+        Returns a notification action for the web client; its ``results`` key
+        holds one dict of counts per source (see :meth:`_pull`).
+        """
+        results = [source._pull() for source in self]
+        failed = [r for r in results if r["error"]]
+        lines = [_pull_summary(r) for r in results]
+        action = _notification(
+            _("Pull failed") if failed else _("Pull done"),
+            "\n".join(lines),
+            "danger" if failed else "success",
+        )
+        action["params"]["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+        action["results"] = results
+        return action
+
+    # ------------------------------------------------------------------
+    # The pull
+    # ------------------------------------------------------------------
+
+    def _pull(
+        self,
+        *,
+        deadline: float | None = None,
+        max_batches: int | None = None,
+        progress: dict[str, int] | None = None,
+    ) -> dict[str, Any]:
+        """Read, ingest and commit batches until caught up, out of time or out of batches.
+
+        Returns the counts of the run (also written to the sync log):
+        ``read``, ``created``, ``cleared``, ``pending``, ``duplicate``,
+        ``rejected``, ``batches``, ``more`` (stopped early, events wait),
+        ``error`` (the one-line reason, or False), ``cursor`` and ``log_id``.
+        """
+        self.ensure_one()
+        t0 = time.monotonic()
+        if deadline is None:
+            deadline = t0 + self._pull_time_budget()
+        progress = progress if progress is not None else {"done": 0}
+        counts = dict.fromkeys(
+            ("read", "created", "cleared", "pending", "duplicate", "rejected", "batches"), 0
+        )
+        log = self.env["scada.sync.log"].create(
+            {
+                "source_id": self.id,
+                "started_at": fields.Datetime.now(),
+                "trigger": "cron" if self.env.context.get("ir_cron_progress_id") else "manual",
+                "cursor_start": self.cursor or "",
+            }
+        )
+        summary = {**counts, "source_id": self.id, "log_id": log.id, "more": False}
+        try:
+            cursor = Cursor.parse(self.cursor)
+            conn = scada_bridge.connect(self.connection_uri or "", application_name="odoo-scada")
+        except ScadaBridgeError as exc:
+            return self._pull_failed(log, summary, str(exc), t0)
+        try:
+            where = str(scada_bridge.parse_target(self.connection_uri))
+            try:
+                scada_bridge.check_schema(conn, where)
+                waiting = scada_bridge.backlog(conn, cursor).count
+                conn.rollback()
+            except (ScadaBridgeError, psycopg2.Error) as exc:
+                return self._pull_failed(log, summary, _scada_error(exc, where), t0)
+            report_model = self.env["scada.failure.report"]
+            while True:
+                try:
+                    batch = scada_bridge.read_events(conn, cursor, self.batch_size)
+                    # End the read snapshot: the next batch sees rows committed since.
+                    conn.rollback()
+                except (ScadaBridgeError, psycopg2.Error) as exc:
+                    return self._pull_failed(log, summary, _scada_error(exc, where), t0)
+                results = report_model._ingest_events(
+                    [_event_dict(event) for event in batch.events], "pull", source=self
+                )
+                for result in results:
+                    summary[result["result"]] += 1
+                if batch.rejected:
+                    self.env["scada.rejected.row"].create(
+                        [
+                            {
+                                "log_id": log.id,
+                                "row_id": row.id,
+                                "event_uid": row.event_uid,
+                                "reason": row.reason,
+                            }
+                            for row in batch.rejected
+                        ]
+                    )
+                summary["read"] += batch.rows
+                summary["rejected"] += len(batch.rejected)
+                summary["batches"] += 1
+                cursor = batch.cursor
+                self.write({"cursor": str(cursor), "last_pull_at": fields.Datetime.now()})
+                log.write(_log_vals(summary, t0, str(cursor)))
+                progress["done"] += batch.rows
+                remaining = max(waiting - summary["read"], 1) if batch.has_more else 0
+                self._pull_commit(progress["done"], remaining)
+                if not batch.has_more:
+                    break
+                if (max_batches and summary["batches"] >= max_batches) or (
+                    time.monotonic() >= deadline
+                ):
+                    summary["more"] = True
+                    break
+        finally:
+            conn.close()
+        self._pull_succeeded()
+        log.write(
+            {
+                **_log_vals(summary, t0, str(cursor)),
+                "state": "partial" if summary["more"] else "done",
+            }
+        )
+        self._pull_commit(progress["done"], 0)
+        summary.update(error=False, cursor=str(cursor))
+        _logger.info("SCADA pull of %s: %s", self.name, _pull_summary(summary))
+        return summary
+
+    def _pull_commit(self, done: int, remaining: int) -> None:
+        """Make the batch durable and tell the cron how far it got (progress needs a commit)."""
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if can_commit():
+            self.env.cr.commit()
+
+    def _pull_failed(self, log, summary: dict[str, Any], message: str, t0: float) -> dict:
+        _logger.warning("SCADA pull of %s failed: %s", self.name, message)
+        self._record_failure(message)
+        log.write({**_log_vals(summary, t0, self.cursor or ""), "state": "error", "error": message})
+        if can_commit():
+            self.env.cr.commit()
+        summary.update(error=message, cursor=self.cursor or "", more=False)
+        return summary
+
+    def _pull_succeeded(self) -> None:
+        now = fields.Datetime.now()
+        if self.error_alerted:
+            self.message_post(
+                body=_("Pulling from %(name)s works again.", name=self.name),
+                subtype_xmlid="mail.mt_note",
+            )
+        self.write(
+            {
+                "state": "ok",
+                "last_success_at": now,
+                "last_pull_at": now,
+                "last_error": False,
+                "error_since": False,
+                "error_alerted": False,
+            }
+        )
+
+    def _record_failure(self, message: str) -> None:
+        """Mark the source in error; after a while, tell the managers once."""
+        now = fields.Datetime.now()
+        vals = {"state": "error", "last_error": message, "last_pull_at": now}
+        if not self.error_since:
+            vals["error_since"] = now
+        self.write(vals)
+        minutes = self._alert_minutes()
+        if not self.error_alerted and now - self.error_since >= timedelta(minutes=minutes):
+            self._alert_managers(message, minutes)
+            self.error_alerted = True
+
+    def _alert_managers(self, message: str, minutes: int) -> None:
+        group = self.env.ref("scada_failure_report.group_scada_manager")
+        managers = group.users.filtered(
+            lambda u: not u.share and u.id != odoo.SUPERUSER_ID and self.company_id in u.company_ids
+        )
+        self.message_post(
+            body=_(
+                "Failures are not reaching Odoo: pulling from %(name)s has failed for more "
+                "than %(minutes)s minutes. Last error: %(error)s",
+                name=self.name,
+                minutes=minutes,
+                error=message,
+            ),
+            partner_ids=managers.partner_id.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def _alert_minutes(self) -> int:
+        value = self.env["ir.config_parameter"].sudo().get_param(PARAM_ALERT_MINUTES)
+        try:
+            return max(int(value), 0) if value else DEFAULT_ALERT_MINUTES
+        except ValueError:
+            _logger.warning(
+                "system parameter %s=%r is not a number of minutes: using %s",
+                PARAM_ALERT_MINUTES,
+                value,
+                DEFAULT_ALERT_MINUTES,
+            )
+            return DEFAULT_ALERT_MINUTES
+
+    @api.model
+    def _pull_time_budget(self) -> float:
+        """Seconds one run may pull: the system parameter, else half the cron time limit."""
+        value = self.env["ir.config_parameter"].sudo().get_param(PARAM_TIME_BUDGET)
+        try:
+            if value and float(value) > 0:
+                return float(value)
+        except ValueError:
+            _logger.warning(
+                "system parameter %s=%r is not a number of seconds", PARAM_TIME_BUDGET, value
+            )
+        limit = config.get("limit_time_real_cron") or -1
+        if limit <= 0:
+            limit = config.get("limit_time_real") or 120
+        return TIME_BUDGET_SHARE * limit
+
+    @api.model
+    def _cron_pull(self) -> None:
+        """Scheduled action: pull every active source; never raises for a SCADA problem."""
+        deadline = time.monotonic() + self._pull_time_budget()
+        progress = {"done": 0}
+        more = False
+        for source in self.search([]):
+            try:
+                result = source._pull(deadline=deadline, progress=progress)
+            except Exception as exc:
+                # A bug here must not stop the other sources, nor let Odoo
+                # deactivate the cron after five failures: log it, show it.
+                _logger.exception("SCADA pull of source %s crashed", source.name)
+                if can_commit():
+                    self.env.cr.rollback()
+                source._record_failure(_("pull crashed: %s (see the server log)", exc))
+                if can_commit():
+                    self.env.cr.commit()
+                continue
+            more = more or result["more"]
+        self.env["ir.cron"]._notify_progress(done=progress["done"], remaining=0)
+        if more:
+            # Rerun right away in a fresh job (and a fresh time limit).
+            self.env.ref(CRON_XMLID)._trigger()
+        if can_commit():
+            self.env.cr.commit()
+
+
+def _event_dict(event: scada_bridge.Event) -> dict[str, Any]:
+    return {
+        "event_uid": event.event_uid,
+        "kind": event.kind,
+        "raise_uid": event.raise_uid,
+        "equipment_code": event.equipment_code,
+        "failure_code": event.failure_code,
+        "description": event.description,
+        "severity": event.severity,
+        "occurred_at": event.occurred_at,
+        "device": event.device,
+        "payload": event.payload,
+    }
+
+
+def _log_vals(summary: dict[str, Any], t0: float, cursor: str) -> dict[str, Any]:
+    return {
+        "duration": time.monotonic() - t0,
+        "events_read": summary["read"],
+        "created_count": summary["created"],
+        "cleared_count": summary["cleared"],
+        "pending_count": summary["pending"],
+        "duplicate_count": summary["duplicate"],
+        "rejected_count": summary["rejected"],
+        "batch_count": summary["batches"],
+        "cursor_end": cursor,
+    }
+
+
+def _scada_error(exc: Exception, where: str) -> str:
+    if isinstance(exc, ScadaBridgeError):
+        return str(exc)
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return (
+        f"reading events from {where} failed: {first}; "
+        "check the server and run 'scada-bridge doctor'"
+    )
+
+
+def _pull_summary(summary: dict[str, Any]) -> str:
+    if summary.get("error"):
+        return summary["error"]
+    text = (
+        f"{summary['read']} read, {summary['created']} created, {summary['cleared']} cleared, "
+        f"{summary['pending']} waiting for their raise, {summary['duplicate']} duplicate(s), "
+        f"{summary['rejected']} rejected"
+    )
+    if summary["more"]:
+        text += "; more events wait, the next run continues"
+    return text
+
+
+def _notification(title: str, message: str, kind: str) -> dict[str, Any]:
+    return {
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {"title": title, "message": message, "type": kind, "sticky": kind == "danger"},
+    }

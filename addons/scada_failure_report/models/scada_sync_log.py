@@ -1,0 +1,49 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+
+class ScadaSyncLog(models.Model):
+    """One line per pull run and source: what was read and what became of it."""
+
+    _name = "scada.sync.log"
+    _description = "SCADA Pull Run"
+    _order = "started_at desc, id desc"
+
+    source_id = fields.Many2one("scada.source", required=True, readonly=True, ondelete="cascade")
+    company_id = fields.Many2one(related="source_id.company_id", store=True, index=True)
+    started_at = fields.Datetime(required=True, readonly=True, index=True)
+    duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 3))
+    trigger = fields.Selection(
+        [("cron", "Scheduled"), ("manual", "Pull now")], readonly=True, default="manual"
+    )
+    state = fields.Selection(
+        [
+            ("running", "Running"),
+            ("done", "Done"),
+            ("partial", "Caught up partly"),
+            ("error", "Error"),
+        ],
+        default="running",
+        required=True,
+        readonly=True,
+        help="Caught up partly: the run used its time budget, the next run continues.",
+    )
+    events_read = fields.Integer(readonly=True, help="Rows read, rejected ones included.")
+    created_count = fields.Integer(string="Created", readonly=True)
+    cleared_count = fields.Integer(string="Cleared", readonly=True)
+    pending_count = fields.Integer(
+        string="Waiting", readonly=True, help="Clears kept until their raise arrives."
+    )
+    duplicate_count = fields.Integer(string="Duplicates", readonly=True)
+    rejected_count = fields.Integer(string="Rejected", readonly=True)
+    batch_count = fields.Integer(string="Batches", readonly=True)
+    cursor_start = fields.Char(readonly=True)
+    cursor_end = fields.Char(readonly=True)
+    error = fields.Text(readonly=True)
+    rejected_row_ids = fields.One2many("scada.rejected.row", "log_id", string="Rejected Rows")
+
+    @api.depends("source_id", "started_at")
+    def _compute_display_name(self) -> None:
+        for log in self:
+            log.display_name = f"{log.source_id.name} {fields.Datetime.to_string(log.started_at)}"
