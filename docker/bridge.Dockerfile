@@ -16,7 +16,10 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-index /wheels/*.whl && rm -rf /wheels \
-    && useradd --system --uid 999 --home-dir /nonexistent --shell /usr/sbin/nologin scada
+    && useradd --system --uid 999 --home-dir /nonexistent --shell /usr/sbin/nologin scada \
+    && install -d -o scada -g scada /var/lib/scada-bridge
+# The poller's spool; docker-compose.yml mounts a named volume here.
+VOLUME ["/var/lib/scada-bridge"]
 USER scada
 ENV PYTHONUNBUFFERED=1
 ENTRYPOINT ["scada-bridge"]

@@ -214,7 +214,7 @@ def test_wrong_key_is_refused(odoo):
 def test_user_without_the_groups(odoo):
     odoo.forbidden = True
     row = _rows(odoo_checks(odoo.url, KEY, now=NOW).checks)["API key"]
-    assert not row.ok and "403" in row.detail and "SCADA user" in row.fix
+    assert not row.ok and "403" in row.detail and "SCADA Manager" in row.fix
 
 
 def test_module_not_installed(odoo):

@@ -349,8 +349,8 @@ def odoo_checks(
                 "API key",
                 False,
                 "the key is valid but its user may not read SCADA status (403)",
-                "give that user the group SCADA user or SCADA manager (Settings > Users), "
-                "or use a key of a user who has it",
+                "give that user the group SCADA Manager or SCADA Integration (Settings > "
+                "Users), or use a key of a user who has it",
             )
         )
         return OdooResult(checks)
