@@ -165,13 +165,23 @@ async def probe_plc(probe: Probe) -> Check:
     if reply.isError():
         code = getattr(reply, "exception_code", None)
         meaning = _EXCEPTION_CODES.get(code, "exception")
+        if code in (4, 10, 11):
+            # Servers and gateways answer an unknown unit id this way.
+            fix = (
+                f"check device_id of [[plc]] {probe.name!r} (the unit id the PLC or gateway "
+                "expects) and that the device behind a gateway is on"
+            )
+        else:
+            fix = (
+                f"check the address and table of the first condition of [[plc]] {probe.name!r} "
+                "against the PLC's register map (addresses count from 0)"
+            )
         return Check(
             HOP,
             name,
             False,
             f"{probe.where} answered reading {what} with Modbus exception {code} ({meaning})",
-            f"check the address and table of the first condition of [[plc]] {probe.name!r} "
-            "against the PLC's register map (addresses count from 0)",
+            fix,
         )
     values = getattr(reply, "registers", None) or getattr(reply, "bits", [])[:1]
     shown = int(values[0]) if values else "?"
