@@ -70,16 +70,17 @@ def _no_constant(name: str):
 
 
 def check_body_size() -> None:
-    """413 before reading a body larger than :data:`MAX_BODY_BYTES`."""
-    length = request.httprequest.content_length
-    if length is not None and length > MAX_BODY_BYTES:
-        stream = request.httprequest.stream
-        drained = 0
-        while drained < min(length, DRAIN_LIMIT):
-            chunk = stream.read(min(65536, DRAIN_LIMIT - drained))
-            if not chunk:
-                break
-            drained += len(chunk)
+    """413 before reading a body larger than :data:`MAX_BODY_BYTES`; 411 without a length."""
+    httprequest = request.httprequest
+    length = httprequest.content_length
+    if length is None:
+        if httprequest.method in ("POST", "PUT", "PATCH"):
+            raise ApiError(
+                411, "Content-Length header missing: send the body with its length (no chunking)"
+            )
+        return
+    if length > MAX_BODY_BYTES:
+        _drain(min(length, DRAIN_LIMIT))
         raise ApiError(
             413,
             f"request body is {length} bytes, the limit is {MAX_BODY_BYTES}: "
@@ -87,8 +88,29 @@ def check_body_size() -> None:
         )
 
 
+def _drain(size: int) -> None:
+    """Read and drop ``size`` bytes of the body, so the client reads the answer.
+
+    Closing a socket with unread data resets the connection, and the client
+    would see a reset instead of the 413. Odoo's request wrapper does not
+    expose the stream; werkzeug's own size check drains the same way.
+    """
+    wrapped = getattr(request.httprequest, "_HTTPRequest__wrapped", None)
+    if wrapped is None:
+        return
+    stream = wrapped.stream
+    while size > 0:
+        chunk = stream.read(min(65536, size))
+        if not chunk:
+            break
+        size -= len(chunk)
+
+
 def read_json_body():
-    """The request body as JSON: 415 for another content type, 413 if too big, 400 if not JSON."""
+    """The request body as JSON: 415 for another content type, 400 if not JSON.
+
+    Call :func:`check_body_size` first: it bounds what is read here.
+    """
     httprequest = request.httprequest
     if httprequest.mimetype not in JSON_MIMETYPES:
         raise ApiError(
@@ -96,9 +118,7 @@ def read_json_body():
             f"content type {httprequest.mimetype or '(none)'!r} is not supported: "
             "send the body as JSON with 'Content-Type: application/json'",
         )
-    raw = httprequest.stream.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:  # chunked upload without Content-Length
-        raise ApiError(413, f"request body is over the limit of {MAX_BODY_BYTES} bytes")
+    raw = httprequest.get_data()
     try:
         text = raw.decode(httprequest.mimetype_params.get("charset") or "utf-8")
         return json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)

@@ -19,6 +19,7 @@ class ScadaCompatController(http.Controller):
         auth="none",
         methods=["POST"],
         csrf=False,
+        readonly=False,  # auth="none" routes default to a read-only cursor
     )
     @api_route
     def authenticate(self, **_query):

@@ -34,6 +34,7 @@ class EquipmentFailureController(http.Controller):
         auth="none",
         methods=["POST"],
         csrf=False,
+        readonly=False,  # auth="none" routes default to a read-only cursor
         save_session=False,
     )
     @api_route
