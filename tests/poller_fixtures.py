@@ -1,0 +1,214 @@
+"""Helpers for the poller tests: a real TCP proxy to PostgreSQL, configs, bounded waits.
+
+The proxy is how the tests take the SCADA database away for real: stopping it
+closes the listening socket and every forwarded connection (the poller sees
+the same errors as when a server or a network link dies); pausing it stops
+forwarding bytes, so a statement in flight hangs like on a stalled link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+from scada_bridge.config import Config, load
+from scada_bridge.poller import Poller
+from scada_bridge.simulator import Simulator
+
+FAST_POLLER = """
+[poller]
+state_dir = "{state_dir}"
+backoff_initial = 0.05
+backoff_max = 0.2
+status_every = 0.1
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def dbname(uri: str) -> str:
+    return psycopg2.extensions.parse_dsn(uri)["dbname"]
+
+
+class TcpProxy:
+    """Forwards 127.0.0.1:<port> to a target; stop()/start() and pause()/resume() it."""
+
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._conns: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._flowing = threading.Event()
+        self._flowing.set()
+
+    def start(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        """Refuse new connections and cut every open one."""
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+
+    def pause(self) -> None:
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                while not self._flowing.wait(0.05):
+                    if src.fileno() < 0:
+                        return
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+
+def write_config(path: Path, text: str) -> Config:
+    path.write_text(text, encoding="utf-8")
+    return load(path)
+
+
+def plc_block(
+    name: str,
+    port: int,
+    body: str,
+    *,
+    interval: float = 0.05,
+    timeout: float = 0.3,
+    device_id: int = 1,
+) -> str:
+    return f"""
+[[plc]]
+name = "{name}"
+host = "127.0.0.1"
+port = {port}
+device_id = {device_id}
+interval = {interval}
+timeout = {timeout}
+{body}
+"""
+
+
+def config_text(uri: str, state_dir: Path, *plcs: str) -> str:
+    head = f'[database]\nuri = "{uri}"\nconnect_timeout = 2\nretry_max = 0.2\n'
+    return head + FAST_POLLER.format(state_dir=state_dir) + "".join(plcs)
+
+
+async def wait_until(
+    check: Callable[[], Any], *, timeout: float = 10.0, every: float = 0.05, what: str = ""
+) -> Any:
+    """Await until ``check()`` (run in a thread: it may query PostgreSQL) is truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await asyncio.to_thread(check)
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or check}")
+        await asyncio.sleep(every)
+
+
+class Running:
+    """A poller running as a task of the current event loop."""
+
+    def __init__(self, config: Config) -> None:
+        self.poller = Poller(config)
+        self.task: asyncio.Task[int] | None = None
+
+    async def __aenter__(self) -> Running:
+        self.task = asyncio.create_task(self.poller.run())
+        started = asyncio.create_task(self.poller.started.wait())
+        done, _ = await asyncio.wait(
+            {self.task, started}, timeout=15, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self.task in done:
+            started.cancel()
+            self.task.result()  # raises what made run() fail
+        assert started in done, "poller did not start within 15 s"
+        return self
+
+    async def stop(self) -> int:
+        assert self.task is not None
+        self.poller.stop()
+        return await asyncio.wait_for(self.task, 15)
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.task is not None and not self.task.done():
+            await self.stop()
+
+
+@contextlib.asynccontextmanager
+async def simulated(config: Config) -> AsyncIterator[Simulator]:
+    sim = Simulator(config)
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+def rows(uri: str, sql: str = "", params: tuple = ()) -> list[tuple]:
+    """Rows of scada.equipment_failure (default columns), oldest first."""
+    sql = sql or (
+        "SELECT kind, equipment_code, failure_code, event_uid::text, raise_uid::text, device,"
+        " payload FROM scada.equipment_failure ORDER BY id"
+    )
+    conn = psycopg2.connect(uri)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+    finally:
+        conn.close()
