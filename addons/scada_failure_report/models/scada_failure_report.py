@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from scada_bridge.events import CLEARED, RAISED, SEVERITIES, problem_with
@@ -119,11 +119,11 @@ class ScadaFailureReport(models.Model):
 
     def action_acknowledge(self) -> bool:
         if not self.env.user.has_group("scada_failure_report.group_scada_manager"):
-            raise UserError(_("Only SCADA managers can acknowledge failures."))
+            raise UserError(self.env._("Only SCADA managers can acknowledge failures."))
         todo = self.filtered(lambda r: not r.acknowledged_at)
         todo.write({"acknowledged_by": self.env.uid, "acknowledged_at": fields.Datetime.now()})
         for report in todo:
-            report.message_post(body=_("Failure acknowledged by %s.", self.env.user.name))
+            report.message_post(body=self.env._("Failure acknowledged by %s.", self.env.user.name))
         return True
 
     # ------------------------------------------------------------------
@@ -158,13 +158,13 @@ class ScadaFailureReport(models.Model):
         raises: list[tuple[int, dict]] = []
         clears: list[tuple[int, dict]] = []
         for index, event in enumerate(parsed):
-            uid = event["event_uid"]
-            if uid in known:
-                results[index] = _result(uid, known[uid], "duplicate")
-            elif uid in first_index:
-                repeats.append((index, uid))
+            event_uid = event["event_uid"]
+            if event_uid in known:
+                results[index] = _result(event_uid, known[event_uid], "duplicate")
+            elif event_uid in first_index:
+                repeats.append((index, event_uid))
             else:
-                first_index[uid] = index
+                first_index[event_uid] = index
                 (raises if event["kind"] == RAISED else clears).append((index, event))
 
         # Clears whose raise is already stored: close the report.
@@ -270,28 +270,28 @@ class ScadaFailureReport(models.Model):
             for index, event in waiting:
                 results[index] = _result(event["event_uid"], False, "pending")
 
-        for index, uid in repeats:
-            results[index] = _result(uid, results[first_index[uid]]["id"], "duplicate")
+        for index, event_uid in repeats:
+            results[index] = _result(event_uid, results[first_index[event_uid]]["id"], "duplicate")
         return results
 
     @api.model
     def _ingest_parse(self, event: dict[str, Any]) -> dict[str, Any]:
         """Check one incoming event and bring it to Odoo's form (naive UTC times)."""
-        uid = _uuid(event.get("event_uid"), "event_uid")
+        event_uid = _uuid(event.get("event_uid"), "event_uid")
         kind = event.get("kind")
         raise_uid = event.get("raise_uid") or None
         if raise_uid is not None:
-            raise_uid = _uuid(raise_uid, "raise_uid", uid)
+            raise_uid = _uuid(raise_uid, "raise_uid", event_uid)
         occurred_at = event.get("occurred_at")
         if isinstance(occurred_at, str):
             try:
                 occurred_at = datetime.fromisoformat(occurred_at)
             except ValueError:
                 raise ValidationError(
-                    _(
-                        "Event %(uid)s: occurred_at %(value)r is not an ISO 8601 time "
+                    self.env._(
+                        "Event %(event_uid)s: occurred_at %(value)r is not an ISO 8601 time "
                         "(e.g. 2026-11-29T06:15:00+01:00).",
-                        uid=uid,
+                        event_uid=event_uid,
                         value=occurred_at,
                     )
                 ) from None
@@ -299,9 +299,13 @@ class ScadaFailureReport(models.Model):
         equipment_code = event.get("equipment_code")
         problem = problem_with(kind, equipment_code, raise_uid, severity, occurred_at)
         if problem:
-            raise ValidationError(_("Event %(uid)s: %(problem)s.", uid=uid, problem=problem))
+            raise ValidationError(
+                self.env._(
+                    "Event %(event_uid)s: %(problem)s.", event_uid=event_uid, problem=problem
+                )
+            )
         return {
-            "event_uid": uid,
+            "event_uid": event_uid,
             "kind": kind,
             "raise_uid": raise_uid,
             "equipment_code": equipment_code.strip(),
@@ -338,7 +342,7 @@ class ScadaFailureReport(models.Model):
                 uids=uids,
             )
         )
-        return {uid: report_id or False for uid, report_id in self.env.cr.fetchall()}
+        return {key: report_id or False for key, report_id in self.env.cr.fetchall()}
 
     @api.model
     def _ingest_equipment_map(self, codes: set[str], company) -> dict[str, int]:
@@ -356,9 +360,9 @@ class ScadaFailureReport(models.Model):
         return found
 
 
-def _result(uid: str, report_id: int | bool, result: str) -> dict[str, Any]:
+def _result(event_uid: str, report_id: int | bool, result: str) -> dict[str, Any]:
     assert result in RESULTS
-    return {"event_uid": uid, "id": report_id or False, "result": result}
+    return {"event_uid": event_uid, "id": report_id or False, "result": result}
 
 
 def _clear_vals(event: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 import odoo
 import psycopg2
 import scada_bridge
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import config
 from scada_bridge import Cursor, ScadaBridgeError
@@ -99,12 +99,14 @@ class ScadaSource(models.Model):
         for source in self:
             source.backlog = 0
             source.backlog_note = False
-            if not source.id or not source.connection_uri:
+            # SCADA users see the count, never the connection it is read through.
+            uri = source.sudo().connection_uri
+            if not source.id or not uri:
                 continue
             try:
                 check = scada_bridge.check_source(
-                    source.connection_uri,
-                    Cursor.parse(source.cursor),
+                    uri,
+                    Cursor.parse(source.cursor or ""),
                     connect_timeout=BACKLOG_CONNECT_TIMEOUT,
                 )
             except ScadaBridgeError as exc:
@@ -128,19 +130,30 @@ class ScadaSource(models.Model):
     def _unlink_except_has_failures(self) -> None:
         if self.env["scada.failure.report"].search_count([("source_id", "in", self.ids)], limit=1):
             raise UserError(
-                _("A source that brought failures cannot be deleted: archive it instead.")
+                self.env._("A source that brought failures cannot be deleted: archive it instead.")
             )
 
     def action_test_connection(self) -> dict[str, Any]:
         self.ensure_one()
         try:
-            cursor = Cursor.parse(self.cursor)
+            cursor = Cursor.parse(self.cursor or "")
         except ScadaBridgeError as exc:
-            return _notification(_("Cursor is not valid"), str(exc), "danger")
-        check = scada_bridge.check_source(self.connection_uri or "", cursor)
+            return _notification(self.env._("Cursor is not valid"), str(exc), "danger")
+        if not self.connection_uri:
+            return _notification(
+                self.env._("No connection"), self._no_connection_message(), "danger"
+            )
+        check = scada_bridge.check_source(self.connection_uri, cursor)
         if check.ok:
-            return _notification(_("Connection OK"), check.message, "success")
-        return _notification(_("Connection failed"), check.message, "danger")
+            return _notification(self.env._("Connection OK"), check.message, "success")
+        return _notification(self.env._("Connection failed"), check.message, "danger")
+
+    def _no_connection_message(self) -> str:
+        return self.env._(
+            "source %(name)s has no connection: a SCADA manager sets it in "
+            "SCADA > Configuration > SCADA Databases (postgresql://user:password@host:5432/db)",
+            name=self.name,
+        )
 
     def action_view_failures(self) -> dict[str, Any]:
         self.ensure_one()
@@ -161,7 +174,7 @@ class ScadaSource(models.Model):
         failed = [r for r in results if r["error"]]
         lines = [_pull_summary(r) for r in results]
         action = _notification(
-            _("Pull failed") if failed else _("Pull done"),
+            self.env._("Pull failed") if failed else self.env._("Pull done"),
             "\n".join(lines),
             "danger" if failed else "success",
         )
@@ -204,9 +217,11 @@ class ScadaSource(models.Model):
             }
         )
         summary = {**counts, "source_id": self.id, "log_id": log.id, "more": False}
+        if not self.connection_uri:
+            return self._pull_failed(log, summary, self._no_connection_message(), t0)
         try:
-            cursor = Cursor.parse(self.cursor)
-            conn = scada_bridge.connect(self.connection_uri or "", application_name="odoo-scada")
+            cursor = Cursor.parse(self.cursor or "")
+            conn = scada_bridge.connect(self.connection_uri, application_name="odoo-scada")
         except ScadaBridgeError as exc:
             return self._pull_failed(log, summary, str(exc), t0)
         try:
@@ -291,7 +306,7 @@ class ScadaSource(models.Model):
         now = fields.Datetime.now()
         if self.error_alerted:
             self.message_post(
-                body=_("Pulling from %(name)s works again.", name=self.name),
+                body=self.env._("Pulling from %(name)s works again.", name=self.name),
                 subtype_xmlid="mail.mt_note",
             )
         self.write(
@@ -323,7 +338,7 @@ class ScadaSource(models.Model):
             lambda u: not u.share and u.id != odoo.SUPERUSER_ID and self.company_id in u.company_ids
         )
         self.message_post(
-            body=_(
+            body=self.env._(
                 "Failures are not reaching Odoo: pulling from %(name)s has failed for more "
                 "than %(minutes)s minutes. Last error: %(error)s",
                 name=self.name,
@@ -379,7 +394,7 @@ class ScadaSource(models.Model):
                 _logger.exception("SCADA pull of source %s crashed", source.name)
                 if can_commit():
                     self.env.cr.rollback()
-                source._record_failure(_("pull crashed: %s (see the server log)", exc))
+                source._record_failure(self.env._("pull crashed: %s (see the server log)", exc))
                 if can_commit():
                     self.env.cr.commit()
                 continue

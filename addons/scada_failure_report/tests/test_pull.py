@@ -1,0 +1,222 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import datetime, timedelta
+
+from odoo.tests import tagged
+
+from .common import T0, ScadaCase
+
+
+class SimulatedCrash(Exception):
+    """Stands for the Odoo worker dying between two batches."""
+
+
+@tagged("post_install", "-at_install")
+class TestPull(ScadaCase):
+    def test_pull_creates_one_report_per_raise(self):
+        hopper = self.raised(5, code="hopper7", severity="critical", failure_code="JAM")
+        silo = self.raised(0, payload={"register": 40001, "value": 3})
+        self.insert(silo, hopper)
+        messages_before = self.env["mail.message"].search_count(
+            [("model", "=", "scada.failure.report")]
+        )
+
+        result = self.source._pull()
+
+        self.assertFalse(result["error"])
+        self.assertEqual((result["read"], result["created"]), (2, 2))
+        reports = self.reports()
+        self.assertEqual(reports.mapped("event_uid"), [silo.event_uid, hopper.event_uid])
+        first = self.report(silo)
+        self.assertEqual(first.equipment_id, self.silo, "linked by the equipment's SCADA code")
+        self.assertEqual(first.equipment_code, "silo101")
+        self.assertEqual(first.started_at, datetime(2026, 11, 2, 8, 0, 0))
+        self.assertEqual((first.severity, first.failure_code), ("high", "START_FAILURE"))
+        self.assertEqual((first.state, first.origin, first.device), ("active", "pull", "plc-1"))
+        self.assertEqual(first.source_id, self.source)
+        self.assertEqual(first.company_id, self.source.company_id)
+        self.assertEqual(first.payload, {"register": 40001, "value": 3})
+        self.assertFalse(self.report(hopper).equipment_id, "no equipment carries hopper7")
+        self.assertEqual(self.report(hopper).severity, "critical")
+        self.assertEqual(
+            self.env["mail.message"].search_count([("model", "=", "scada.failure.report")]),
+            messages_before,
+            "bulk ingest posts no chatter message per failure",
+        )
+        self.assertEqual(self.source.state, "ok")
+        self.assertTrue(self.source.cursor and self.source.last_success_at)
+        log = self.env["scada.sync.log"].browse(result["log_id"])
+        self.assertEqual(
+            (log.state, log.events_read, log.created_count, log.duplicate_count),
+            ("done", 2, 2, 0),
+        )
+
+    def test_second_pull_and_replay_create_nothing(self):
+        self.insert(self.raised(0), self.raised(1), self.raised(2))
+        self.source._pull()
+        self.assertEqual(len(self.reports()), 3)
+
+        again = self.source._pull()
+        self.assertEqual((again["read"], again["created"]), (0, 0), "cursor moved past them")
+
+        self.source.cursor = False  # replay everything, as after restoring an old backup
+        replay = self.source._pull()
+        self.assertEqual((replay["read"], replay["created"], replay["duplicate"]), (3, 0, 3))
+        self.assertEqual(len(self.reports()), 3)
+
+    def test_clear_closes_its_report(self):
+        raise_event = self.insert(self.raised(0))[0]
+        self.source._pull()
+        self.insert(self.cleared(raise_event, minutes=90))
+
+        result = self.source._pull()
+
+        self.assertEqual(result["cleared"], 1)
+        report = self.report(raise_event)
+        self.assertEqual(report.state, "cleared")
+        self.assertEqual(report.cleared_at, datetime(2026, 11, 2, 9, 30, 0))
+        self.assertAlmostEqual(report.duration, 1.5)
+        self.assertEqual(len(self.reports()), 1, "a clear is not a second failure")
+
+    def test_clear_before_its_raise_in_another_batch(self):
+        raise_event = self.raised(0)
+        clear_event = self.cleared(raise_event, minutes=30)
+        self.insert(clear_event)  # e.g. the raise went through another poller's spool
+        first = self.source._pull()
+        self.assertEqual((first["pending"], first["created"]), (1, 0))
+        pending = self.env["scada.pending.clear"].search(
+            [("event_uid", "=", clear_event.event_uid)]
+        )
+        self.assertEqual(pending.state, "pending")
+
+        self.insert(raise_event)
+        second = self.source._pull()
+
+        self.assertEqual(second["created"], 1)
+        report = self.report(raise_event)
+        self.assertEqual((report.state, report.clear_uid), ("cleared", clear_event.event_uid))
+        self.assertAlmostEqual(report.duration, 0.5)
+        self.assertEqual((pending.state, pending.report_id), ("applied", report))
+        replay = self.source.copy({"connection_uri": self.scada_uri})._pull()
+        self.assertEqual((replay["duplicate"], replay["pending"]), (2, 0))
+
+    def test_clear_before_its_raise_in_the_same_batch(self):
+        raise_event = self.raised(0)
+        self.insert(self.cleared(raise_event, minutes=6), raise_event)
+
+        result = self.source._pull()
+
+        self.assertEqual((result["created"], result["cleared"], result["pending"]), (1, 1, 0))
+        self.assertEqual(self.report(raise_event).state, "cleared")
+        self.assertAlmostEqual(self.report(raise_event).duration, 0.1)
+
+    def test_crash_between_batches_repeats_at_most_one_batch(self):
+        events = [self.raised(i) for i in range(5)]
+        for event in events:  # one writer transaction each, as a poller writes them
+            self.insert(event)
+        self.source.batch_size = 2
+        self.source._pull(max_batches=1)  # batch 1 committed with its cursor
+        cursor_after_first = self.source.cursor
+
+        with self.assertRaises(SimulatedCrash), self.env.cr.savepoint():
+            self.source._pull(max_batches=1)
+            self.assertEqual(len(self.reports()), 4)
+            raise SimulatedCrash  # batch 2 is lost with its cursor
+        self.env.invalidate_all()
+        self.assertEqual(self.source.cursor, cursor_after_first)
+        self.assertEqual(len(self.reports()), 2)
+
+        result = self.source._pull()
+
+        self.assertEqual((result["read"], result["created"], result["duplicate"]), (3, 3, 0))
+        self.assertEqual(
+            sorted(self.reports().mapped("event_uid")), sorted(e.event_uid for e in events)
+        )
+
+    def test_rejected_rows_are_logged_and_skipped(self):
+        good_before = self.insert(self.raised(0))[0]
+        self.insert_raw(kind="exploded", event_uid="00000000-0000-4000-8000-000000000001")
+        self.insert_raw(severity="apocalyptic")
+        self.insert_raw(kind="cleared")  # a clear that names no raise
+        good_after = self.insert(self.raised(1))[0]
+        self.source.batch_size = 2
+
+        result = self.source._pull()
+
+        self.assertEqual((result["read"], result["created"], result["rejected"]), (5, 2, 3))
+        self.assertTrue(self.report(good_before) and self.report(good_after))
+        log = self.env["scada.sync.log"].browse(result["log_id"])
+        self.assertEqual(log.rejected_count, 3)
+        reasons = log.rejected_row_ids.mapped("reason")
+        self.assertTrue(any("unknown kind 'exploded'" in r for r in reasons), reasons)
+        self.assertTrue(any("unknown severity 'apocalyptic'" in r for r in reasons), reasons)
+        self.assertTrue(any("needs raise_uid" in r for r in reasons), reasons)
+        self.assertIn(
+            "00000000-0000-4000-8000-000000000001", log.rejected_row_ids.mapped("event_uid")
+        )
+        self.assertTrue(all(log.rejected_row_ids.mapped("row_id")))
+        self.assertEqual(self.source._pull()["read"], 0, "rejected rows are not read again")
+
+    def test_pushed_event_pulled_later_is_a_duplicate(self):
+        event = self.raised(0)
+        pushed = self.Report._ingest_events(
+            [{**vars(event), "occurred_at": event.occurred_at.isoformat()}], "push"
+        )
+        self.assertEqual(pushed[0]["result"], "created")
+        self.insert(event)
+
+        result = self.source._pull()
+
+        self.assertEqual((result["created"], result["duplicate"]), (0, 1))
+        self.assertEqual(self.report(event).origin, "push")
+
+    def test_time_budget_hands_over_to_the_next_run(self):
+        for minute in range(6):
+            self.insert(self.raised(minute))
+        self.source.batch_size = 2
+        self.env["ir.config_parameter"].set_param(
+            "scada_failure_report.pull_time_budget", "0.000001"
+        )
+        cron = self.env.ref("scada_failure_report.ir_cron_scada_pull")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+
+        self.Source._cron_pull()
+
+        self.assertEqual(len(self.reports()), 2, "one batch per run once the budget is spent")
+        self.assertEqual(self.source.sync_log_ids[:1].state, "partial")
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            triggers + 1,
+            "the cron is triggered again right away while a backlog remains",
+        )
+        for _run in range(5):
+            self.Source._cron_pull()
+        self.assertEqual(len(self.reports()), 6)
+        self.assertEqual(self.source.sync_log_ids[:1].state, "done")
+
+
+@tagged("post_install", "-at_install")
+class TestIngest(ScadaCase):
+    def test_results_keep_the_order_and_name_duplicates(self):
+        raise_event = self.raised(0)
+        as_dict = {**vars(raise_event), "occurred_at": "2026-11-02T09:00:00+01:00"}
+        clear = {**vars(self.cleared(raise_event, 10)), "occurred_at": T0 + timedelta(minutes=10)}
+        orphan = {**vars(self.cleared(self.raised(3), 12)), "occurred_at": T0}
+
+        results = self.Report._ingest_events([clear, as_dict, as_dict, orphan], "push")
+
+        self.assertEqual(
+            [r["result"] for r in results], ["cleared", "created", "duplicate", "pending"]
+        )
+        report = self.report(raise_event)
+        self.assertEqual([r["id"] for r in results[:3]], [report.id] * 3)
+        self.assertFalse(results[3]["id"])
+        self.assertEqual(report.started_at, datetime(2026, 11, 2, 8, 0, 0), "stored in UTC")
+        again = self.Report._ingest_events([clear, as_dict, orphan], "push")
+        self.assertEqual([r["result"] for r in again], ["duplicate"] * 3)
+        self.assertEqual([r["id"] for r in again], [report.id, report.id, False])
+
+    def test_an_event_without_time_zone_is_refused(self):
+        event = {**vars(self.raised(0)), "occurred_at": "2026-11-02T08:00:00"}
+        with self.assertRaisesRegex(Exception, "occurred_at must be a time with a time zone"):
+            self.Report._ingest_events([event], "push")

@@ -1,0 +1,103 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import ScadaCase
+
+
+@tagged("post_install", "-at_install")
+class TestSecurity(ScadaCase):
+    def setUp(self):
+        super().setUp()
+        self.raise_event = self.insert(self.raised(0))[0]
+        self.source._pull()
+        self.failure = self.report(self.raise_event)
+
+    def test_user_reads_but_cannot_write(self):
+        failure = self.failure.with_user(self.user)
+        self.assertEqual(failure.equipment_code, "silo101")
+        self.assertEqual(self.source.with_user(self.user).name, "Plant 1")
+        self.assertTrue(self.env["scada.sync.log"].with_user(self.user).search([]))
+        with self.assertRaises(AccessError):
+            failure.write({"equipment_id": False})
+        with self.assertRaises(AccessError):
+            self.source.with_user(self.user).write({"batch_size": 10})
+        with self.assertRaises(AccessError):
+            self.source.with_user(self.user).action_pull()
+        with self.assertRaises(UserError):
+            failure.action_acknowledge()
+        self.assertFalse(self.failure.acknowledged_at)
+
+    def test_user_cannot_read_the_connection(self):
+        source = self.source.with_user(self.user)
+        with self.assertRaises(AccessError):
+            source.read(["connection_uri"])
+        self.assertNotIn("connection_uri", source.fields_get())
+        self.assertNotIn("connection_uri", source.read()[0], "read() of all fields leaves it out")
+        with self.assertRaises(AccessError):
+            source.write({"connection_uri": "postgresql://evil@127.0.0.1/scada"})
+
+    def test_manager_configures_pulls_and_acknowledges(self):
+        source = self.source.with_user(self.manager)
+        self.assertEqual(source.read(["connection_uri"])[0]["connection_uri"], self.scada_uri)
+        source.write({"batch_size": 500})
+        self.insert(self.raised(5))
+        action = source.action_pull()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(action["results"][0]["created"], 1)
+
+        failure = self.failure.with_user(self.manager)
+        failure.action_acknowledge()
+        self.assertEqual(failure.acknowledged_by, self.manager)
+        self.assertTrue(failure.acknowledged_at)
+        self.assertIn("acknowledged", failure.message_ids[:1].body)
+
+    def test_outsider_sees_nothing(self):
+        for model in (
+            "scada.failure.report",
+            "scada.source",
+            "scada.sync.log",
+            "scada.pending.clear",
+            "scada.rejected.row",
+        ):
+            with self.subTest(model=model), self.assertRaises(AccessError):
+                self.env[model].with_user(self.outsider).search([])
+
+    def test_other_company_is_invisible(self):
+        other = self.env["res.company"].create({"name": "Plant B Ltd"})
+        self.source.company_id = other
+        self.failure.company_id = other
+        self.assertFalse(self.Report.with_user(self.manager).search([]))
+        self.assertFalse(self.Source.with_user(self.manager).search([]))
+        self.assertFalse(self.env["scada.sync.log"].with_user(self.manager).search([]))
+
+    def test_integration_user_ingests_without_sudo_and_nothing_more(self):
+        bot = new_test_user(
+            self.env,
+            login="scada_bot_t",
+            groups="base.group_user,scada_failure_report.group_scada_integration",
+        )
+        Report = self.Report.with_user(bot)
+        raise_event = self.raised(10)
+        orphan = self.cleared(self.raised(11), 20)
+        events = [
+            {**vars(e), "occurred_at": e.occurred_at.isoformat()}
+            for e in (raise_event, self.cleared(raise_event, 15), orphan)
+        ]
+        results = Report._ingest_events(events, "push")
+        self.assertEqual([r["result"] for r in results], ["created", "cleared", "pending"])
+        report = self.report(raise_event)
+        self.assertEqual(
+            (report.origin, report.state, report.equipment_id), ("push", "cleared", self.silo)
+        )
+        self.assertEqual(report.create_uid, bot, "created as the API user, not as superuser")
+        with self.assertRaises(AccessError):
+            report.with_user(bot).unlink()
+        # It may list sources (the status endpoint reports them), never their connection.
+        with self.assertRaises(AccessError):
+            self.source.with_user(bot).read(["connection_uri"])
+        with self.assertRaises(AccessError):
+            self.source.with_user(bot).write({"cursor": False})
+        with self.assertRaises(AccessError):
+            self.env["scada.sync.log"].with_user(bot).search([])
