@@ -1,0 +1,10 @@
+from . import (
+    test_api_compat,
+    test_api_endpoints,
+    test_api_fuzz,
+    test_api_push,
+    test_api_push_pull,
+    test_pull,
+    test_security,
+    test_source_errors,
+)
