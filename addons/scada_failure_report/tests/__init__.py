@@ -2,6 +2,7 @@ from . import (
     test_api_compat,
     test_api_endpoints,
     test_api_fuzz,
+    test_api_openapi,
     test_api_push,
     test_api_push_pull,
     test_pull,
