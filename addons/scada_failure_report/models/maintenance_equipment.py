@@ -1,6 +1,6 @@
 # Copyright 2026 SCADA Failure Bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class MaintenanceEquipment(models.Model):
@@ -24,3 +24,29 @@ class MaintenanceEquipment(models.Model):
             "Another equipment of this company already has this SCADA code.",
         ),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        equipments = super().create(vals_list)
+        equipments.filtered("scada_code")._scada_link_failures()
+        return equipments
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("scada_code"):
+            self._scada_link_failures()
+        return result
+
+    def _scada_link_failures(self) -> None:
+        """Link the failures already received under this code, still without equipment.
+
+        sudo(): whoever may set an equipment's code (a maintenance manager, not
+        necessarily a SCADA manager) links its past failures; nothing of the
+        failures is shown to them and only their equipment link is written.
+        """
+        reports = self.env["scada.failure.report"].sudo().with_context(tracking_disable=True)
+        for equipment in self:
+            domain = [("equipment_id", "=", False), ("equipment_code", "=", equipment.scada_code)]
+            if equipment.company_id:
+                domain.append(("company_id", "=", equipment.company_id.id))
+            reports.search(domain).write({"equipment_id": equipment.id})

@@ -16,6 +16,7 @@ from typing import Any
 
 import odoo
 import psycopg2
+import psycopg2.errors
 import scada_bridge
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -31,6 +32,12 @@ DEFAULT_ALERT_MINUTES = 30
 #: Share of the cron time limit one pull run may use before it hands over.
 TIME_BUDGET_SHARE = 0.5
 BACKLOG_CONNECT_TIMEOUT = 3
+#: First key of the advisory lock a pull holds on its source (second key: source id).
+PULL_LOCK = 0x5CADA0D0 & 0x7FFFFFFF
+COUNTS = ("read", "created", "cleared", "pending", "duplicate", "rejected", "batches")
+#: Conflicts with a concurrent push of the same events: retried in a new transaction.
+CONFLICTS = (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure)
+CONFLICT_RETRIES = 2
 
 
 def can_commit() -> bool:
@@ -198,16 +205,20 @@ class ScadaSource(models.Model):
         Returns the counts of the run (also written to the sync log):
         ``read``, ``created``, ``cleared``, ``pending``, ``duplicate``,
         ``rejected``, ``batches``, ``more`` (stopped early, events wait),
-        ``error`` (the one-line reason, or False), ``cursor`` and ``log_id``.
+        ``error`` (the one-line reason, or False), ``skipped`` (another pull of
+        this source was running), ``cursor`` and ``log_id``.
         """
         self.ensure_one()
         t0 = time.monotonic()
         if deadline is None:
             deadline = t0 + self._pull_time_budget()
         progress = progress if progress is not None else {"done": 0}
-        counts = dict.fromkeys(
-            ("read", "created", "cleared", "pending", "duplicate", "rejected", "batches"), 0
-        )
+        summary: dict[str, Any] = dict.fromkeys(COUNTS, 0)
+        summary.update(source_id=self.id, log_id=False, more=False, error=False, skipped=False)
+        if not self._pull_lock():
+            _logger.info("SCADA pull of %s skipped: another pull of it is running", self.name)
+            summary.update(skipped=True, cursor=self.cursor or "")
+            return summary
         log = self.env["scada.sync.log"].create(
             {
                 "source_id": self.id,
@@ -216,7 +227,7 @@ class ScadaSource(models.Model):
                 "cursor_start": self.cursor or "",
             }
         )
-        summary = {**counts, "source_id": self.id, "log_id": log.id, "more": False}
+        summary["log_id"] = log.id
         if not self.connection_uri:
             return self._pull_failed(log, summary, self._no_connection_message(), t0)
         try:
@@ -224,6 +235,8 @@ class ScadaSource(models.Model):
             conn = scada_bridge.connect(self.connection_uri, application_name="odoo-scada")
         except ScadaBridgeError as exc:
             return self._pull_failed(log, summary, str(exc), t0)
+        # The run's sync log line exists from here on, even if a batch is retried.
+        self._pull_commit(progress["done"], 0)
         try:
             where = str(scada_bridge.parse_target(self.connection_uri))
             try:
@@ -232,40 +245,42 @@ class ScadaSource(models.Model):
                 conn.rollback()
             except (ScadaBridgeError, psycopg2.Error) as exc:
                 return self._pull_failed(log, summary, _scada_error(exc, where), t0)
-            report_model = self.env["scada.failure.report"]
             while True:
-                try:
-                    batch = scada_bridge.read_events(conn, cursor, self.batch_size)
-                    # End the read snapshot: the next batch sees rows committed since.
-                    conn.rollback()
-                except (ScadaBridgeError, psycopg2.Error) as exc:
-                    return self._pull_failed(log, summary, _scada_error(exc, where), t0)
-                results = report_model._ingest_events(
-                    [_event_dict(event) for event in batch.events], "pull", source=self
-                )
-                for result in results:
-                    summary[result["result"]] += 1
-                if batch.rejected:
-                    self.env["scada.rejected.row"].create(
-                        [
-                            {
-                                "log_id": log.id,
-                                "row_id": row.id,
-                                "event_uid": row.event_uid,
-                                "reason": row.reason,
-                            }
-                            for row in batch.rejected
-                        ]
-                    )
-                summary["read"] += batch.rows
-                summary["rejected"] += len(batch.rejected)
-                summary["batches"] += 1
-                cursor = batch.cursor
-                self.write({"cursor": str(cursor), "last_pull_at": fields.Datetime.now()})
-                log.write(_log_vals(summary, t0, str(cursor)))
+                for attempt in range(CONFLICT_RETRIES + 1):
+                    # Every commit releases the lock: take it again and re-read the
+                    # cursor, which a "Pull now" may have moved in between.
+                    if not self._pull_lock():
+                        summary["skipped"] = True
+                        break
+                    self.invalidate_recordset(["cursor"])
+                    cursor = Cursor.parse(self.cursor or "")
+                    try:
+                        batch = scada_bridge.read_events(conn, cursor, self.batch_size)
+                        # End the read snapshot: the next batch sees rows committed since.
+                        conn.rollback()
+                    except (ScadaBridgeError, psycopg2.Error) as exc:
+                        return self._pull_failed(log, summary, _scada_error(exc, where), t0)
+                    try:
+                        counts = self._pull_batch(batch, log)
+                        log.write(_log_vals(_add(summary, counts), t0, str(batch.cursor)))
+                        remaining = max(waiting - summary["read"] - batch.rows, 1)
+                        self._pull_commit(
+                            progress["done"] + batch.rows, remaining if batch.has_more else 0
+                        )
+                        break
+                    except CONFLICTS as exc:
+                        # The push API stored some of these events meanwhile: in a
+                        # new transaction they show up as duplicates.
+                        if not can_commit() or attempt == CONFLICT_RETRIES:
+                            raise
+                        _logger.info("SCADA pull of %s: %s, batch retried", self.name, exc)
+                        self.env.cr.rollback()
+                if summary["skipped"]:
+                    _logger.info("SCADA pull of %s: another pull took over", self.name)
+                    break
+                summary = _add(summary, counts)
                 progress["done"] += batch.rows
-                remaining = max(waiting - summary["read"], 1) if batch.has_more else 0
-                self._pull_commit(progress["done"], remaining)
+                cursor = batch.cursor
                 if not batch.has_more:
                     break
                 if (max_batches and summary["batches"] >= max_batches) or (
@@ -286,6 +301,38 @@ class ScadaSource(models.Model):
         summary.update(error=False, cursor=str(cursor))
         _logger.info("SCADA pull of %s: %s", self.name, _pull_summary(summary))
         return summary
+
+    def _pull_batch(self, batch: scada_bridge.Batch, log) -> dict[str, int]:
+        """Ingest one batch, log its rejected rows, store the cursor after it (not committed)."""
+        counts = dict.fromkeys(COUNTS, 0)
+        results = self.env["scada.failure.report"]._ingest_events(
+            [_event_dict(event) for event in batch.events], "pull", source=self
+        )
+        for result in results:
+            counts[result["result"]] += 1
+        if batch.rejected:
+            self.env["scada.rejected.row"].create(
+                [
+                    {
+                        "log_id": log.id,
+                        "row_id": row.id,
+                        "event_uid": row.event_uid,
+                        "reason": row.reason,
+                    }
+                    for row in batch.rejected
+                ]
+            )
+        counts.update(read=batch.rows, rejected=len(batch.rejected), batches=1)
+        self.write({"cursor": str(batch.cursor), "last_pull_at": fields.Datetime.now()})
+        return counts
+
+    def _pull_lock(self) -> bool:
+        """Lock this source until the transaction ends: one batch at a time (button vs cron).
+
+        A transaction lock, not a session one: a crash can never leave it held.
+        """
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (PULL_LOCK, self.id))
+        return self.env.cr.fetchone()[0]
 
     def _pull_commit(self, done: int, remaining: int) -> None:
         """Make the batch durable and tell the cron how far it got (progress needs a commit)."""
@@ -420,6 +467,10 @@ def _event_dict(event: scada_bridge.Event) -> dict[str, Any]:
         "device": event.device,
         "payload": event.payload,
     }
+
+
+def _add(summary: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    return {**summary, **{key: summary[key] + counts[key] for key in COUNTS}}
 
 
 def _log_vals(summary: dict[str, Any], t0: float, cursor: str) -> dict[str, Any]:

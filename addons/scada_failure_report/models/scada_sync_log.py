@@ -1,6 +1,10 @@
 # Copyright 2026 SCADA Failure Bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
 from odoo import api, fields, models
+
+EMPTY_RUN_DAYS = 7
 
 
 class ScadaSyncLog(models.Model):
@@ -47,3 +51,15 @@ class ScadaSyncLog(models.Model):
     def _compute_display_name(self) -> None:
         for log in self:
             log.display_name = f"{log.source_id.name} {fields.Datetime.to_string(log.started_at)}"
+
+    @api.autovacuum
+    def _gc_empty_runs(self) -> None:
+        """Forget runs that read nothing and failed on nothing once they are a week old.
+
+        The pull runs every minute: those lines only say "it ran"; runs with
+        events, rejected rows or errors are kept.
+        """
+        limit = fields.Datetime.now() - timedelta(days=EMPTY_RUN_DAYS)
+        self.search(
+            [("started_at", "<", limit), ("events_read", "=", 0), ("state", "=", "done")]
+        ).unlink()

@@ -2,9 +2,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime, timedelta
 
+import psycopg2
+from freezegun import freeze_time
 from odoo.tests import tagged
 
-from .common import T0, ScadaCase
+from ..models import scada_source
+from .common import T0, ScadaCase, server_dsn
 
 
 class SimulatedCrash(Exception):
@@ -220,3 +223,44 @@ class TestIngest(ScadaCase):
         event = {**vars(self.raised(0)), "occurred_at": "2026-11-02T08:00:00"}
         with self.assertRaisesRegex(Exception, "occurred_at must be a time with a time zone"):
             self.Report._ingest_events([event], "push")
+
+
+@tagged("post_install", "-at_install")
+class TestHousekeeping(ScadaCase):
+    def test_equipment_given_its_code_later_gets_its_past_failures(self):
+        self.insert(self.raised(0, code="hopper7"), self.raised(1, code="hopper7"))
+        self.source._pull()
+        self.assertFalse(self.reports().equipment_id)
+
+        hopper = self.env["maintenance.equipment"].create(
+            {"name": "Hopper 7", "scada_code": "hopper7"}
+        )
+
+        self.assertEqual(self.reports().equipment_id, hopper)
+
+    def test_empty_runs_are_forgotten_after_a_week(self):
+        self.insert(self.raised(0))
+        with freeze_time("2026-11-01 10:00:00"):
+            busy = self.env["scada.sync.log"].browse(self.source._pull()["log_id"])
+            empty = self.env["scada.sync.log"].browse(self.source._pull()["log_id"])
+        with freeze_time("2026-11-09 10:00:00"):
+            recent = self.env["scada.sync.log"].browse(self.source._pull()["log_id"])
+            self.env["scada.sync.log"]._gc_empty_runs()
+        self.assertTrue(busy.exists(), "a run that brought events is kept")
+        self.assertFalse(empty.exists())
+        self.assertTrue(recent.exists())
+
+    def test_a_pull_already_running_on_the_source_is_not_doubled(self):
+        self.insert(self.raised(0))
+        # Another Odoo worker pulling this source: its own connection, holding the lock.
+        other = psycopg2.connect(server_dsn(self.env.cr.dbname))
+        self.addCleanup(other.close)
+        with other.cursor() as cur:
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", (scada_source.PULL_LOCK, self.source.id)
+            )
+        result = self.source._pull()
+        self.assertTrue(result["skipped"])
+        self.assertEqual(result["created"], 0)
+        other.rollback()
+        self.assertEqual(self.source._pull()["created"], 1)
