@@ -162,7 +162,11 @@ class Writer:
         await asyncio.to_thread(self._tick_blocking, rows)
 
     def _tick_blocking(self, rows: list[PlcStatus]) -> None:
-        self.sink.flush()
+        try:
+            self.sink.flush()
+        except OSError as exc:
+            _logger.error("cannot read the spool %s: %s", self.sink.spool.path, exc)
+            return
         if len(self.sink.spool) == 0:
             self.sink.write_status(rows)
 

@@ -126,7 +126,7 @@ class EventSink:
         if self._down_since is None or text != self._last_error:
             _logger.warning(
                 "SCADA database unusable (%s): events go to the spool %s and are sent in order "
-                "once it answers; retrying every %.0f s at most",
+                "once it answers; retrying every %g s at most",
                 text,
                 self.spool.path,
                 self.database.retry_max,
