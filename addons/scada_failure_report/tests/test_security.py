@@ -101,3 +101,21 @@ class TestSecurity(ScadaCase):
             self.source.with_user(bot).write({"cursor": False})
         with self.assertRaises(AccessError):
             self.env["scada.sync.log"].with_user(bot).search([])
+
+    def test_views_open_for_a_user_without_the_connection(self):
+        views = {
+            "scada.failure.report": ["list", "form", "search", "pivot", "graph"],
+            "scada.source": ["list", "form", "search"],
+            "scada.sync.log": ["list", "form", "search"],
+            "scada.pending.clear": ["list", "search"],
+        }
+        for model, kinds in views.items():
+            with self.subTest(model=model):
+                result = self.env[model].with_user(self.user).get_views([(False, k) for k in kinds])
+                self.assertEqual(set(result["views"]), set(kinds))
+                for view in result["views"].values():
+                    self.assertNotIn("connection_uri", view["arch"])
+                    self.assertNotIn("action_pull", view["arch"])
+        manager_form = self.Source.with_user(self.manager).get_views([(False, "form")])
+        self.assertIn('name="connection_uri"', manager_form["views"]["form"]["arch"])
+        self.assertIn('name="action_pull"', manager_form["views"]["form"]["arch"])
