@@ -7,6 +7,11 @@ are told apart by their device id (one gateway, several units). Every table
 the highest configured address, and any client may write any of them, so a
 test or a person injects a fault with an ordinary Modbus write.
 
+Modbus has no function to write discrete inputs or input registers, so each PLC
+also answers at an *injection unit*, device id ``device_id + 100`` on the same
+port: a write to its coils lands in the PLC's discrete inputs, a write to its
+holding registers in the PLC's input registers (same addresses).
+
 At start every condition is inactive and every mailbox flag is 1 (nothing new).
 A scenario file (``--scenario``) makes a demo move by itself::
 
@@ -69,7 +74,10 @@ def _table_sizes(plc: Plc) -> dict[str, int]:
     return {t: min(n, 65536) for t, n in ends.items()}
 
 
-def _device(plc: Plc) -> SimDevice:
+INJECTION_OFFSET = 100
+
+
+def _tables(plc: Plc) -> tuple[list[SimData], list[SimData], list[SimData], list[SimData]]:
     sizes = _table_sizes(plc)
 
     def bits(table: str) -> list[SimData]:
@@ -78,10 +86,46 @@ def _device(plc: Plc) -> SimDevice:
     def regs(table: str) -> list[SimData]:
         return [SimData(0, count=sizes[table], values=0, datatype=DataType.REGISTERS)]
 
-    return SimDevice(
-        plc.device_id,
-        simdata=(bits(COIL), bits(DISCRETE_INPUT), regs(HOLDING_REGISTER), regs(INPUT_REGISTER)),
-    )
+    return (bits(COIL), bits(DISCRETE_INPUT), regs(HOLDING_REGISTER), regs(INPUT_REGISTER))
+
+
+def _devices(plcs: list[Plc], holder: list[ModbusTcpServer]) -> list[SimDevice]:
+    """Each PLC's device, plus its injection unit when that id is free on the port."""
+    devices = [SimDevice(p.device_id, simdata=_tables(p)) for p in plcs]
+    taken = {p.device_id for p in plcs}
+    for plc in plcs:
+        unit = plc.device_id + INJECTION_OFFSET
+        if unit > 247 or unit in taken:
+            _logger.warning(
+                "PLC %r: no injection unit (device id %d is taken or above 247): its discrete "
+                "inputs and input registers cannot be written over Modbus",
+                plc.name,
+                unit,
+            )
+            continue
+        taken.add(unit)
+        devices.append(SimDevice(unit, simdata=_tables(plc), action=_forward(plc, holder)))
+    return devices
+
+
+def _forward(plc: Plc, holder: list[ModbusTcpServer]) -> Any:
+    """pymodbus action: a write to the injection unit goes to the PLC's read-only tables."""
+
+    async def action(
+        function_code: int,
+        _start: int,
+        address: int,
+        _count: int,
+        _registers: list[int],
+        set_values: list[int] | list[bool] | None,
+    ) -> None:
+        if set_values is None or not holder:
+            return None
+        target = 2 if function_code in (5, 15) else 4  # coils -> DI, holding -> IR
+        await holder[0].async_setValues(plc.device_id, target, address, list(set_values))
+        return None
+
+    return action
 
 
 class Simulator:
@@ -101,7 +145,9 @@ class Simulator:
             by_port.setdefault(plc.port, []).append(plc)
         try:
             for port, plcs in by_port.items():
-                server = ModbusTcpServer([_device(p) for p in plcs], address=(self.host, port))
+                holder: list[ModbusTcpServer] = []
+                server = ModbusTcpServer(_devices(plcs, holder), address=(self.host, port))
+                holder.append(server)
                 try:
                     await server.serve_forever(background=True)
                 except (OSError, RuntimeError) as exc:
