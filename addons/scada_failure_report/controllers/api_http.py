@@ -74,7 +74,9 @@ def check_body_size() -> None:
     httprequest = request.httprequest
     length = httprequest.content_length
     if length is None:
-        if httprequest.method in ("POST", "PUT", "PATCH"):
+        # Without Content-Length nor chunking there is no body (a bare doorbell
+        # ring); a chunked body could be of any size: ask for its length.
+        if "chunked" in httprequest.headers.get("Transfer-Encoding", "").lower():
             raise ApiError(
                 411, "Content-Length header missing: send the body with its length (no chunking)"
             )
@@ -175,6 +177,9 @@ def authenticate(*groups: str, allow_session: bool = True):
         if httprequest.headers.get("Sec-Fetch-Site") == "cross-site":
             raise ApiError(403, "cross-site request refused: use an API key")
         uid = request.session.uid
+        # The routes do not save API-key requests' throwaway sessions; a cookie
+        # session is kept alive like on any other route (saved when Odoo dirties it).
+        request.session.can_save = True
     else:
         raise ApiError(
             401,

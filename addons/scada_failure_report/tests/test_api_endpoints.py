@@ -1,5 +1,7 @@
 """GET /api/scada/equipment-failure, POST /api/scada/pull and GET /api/scada/status."""
 
+import http.client
+
 from odoo.tests import tagged
 
 from .api_common import ScadaApiCase
@@ -57,6 +59,19 @@ class TestApiEndpoints(ScadaApiCase):
         self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 1)
         refused = self.post(None, self.reader_key, path="/api/scada/pull", raw=b"")
         self.assertEqual(refused.status_code, 403)
+
+    def test_doorbell_without_body_nor_length(self):
+        """``curl -X POST`` sends neither a body nor Content-Length: a plain ring."""
+        self.env.flush_all()
+        conn = http.client.HTTPConnection("127.0.0.1", self.http_port(), timeout=30)
+        try:
+            conn.putrequest("POST", "/api/scada/pull")
+            conn.putheader("Authorization", f"Bearer {self.bot_key}")
+            conn.endheaders()
+            response = conn.getresponse()
+            self.assertEqual(response.status, 202, response.read())
+        finally:
+            conn.close()
 
     def test_status_for_the_doctor(self):
         source = self.env["scada.source"].create(
