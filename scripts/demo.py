@@ -431,12 +431,41 @@ def run(args: argparse.Namespace, procs: Processes, tmp: Path, cleanup: list) ->
             },
         )
 
-    found = wait_for(
-        "the failures to arrive in Odoo (scheduled pull every minute)",
-        failures_in_odoo,
-        args.timeout,
-        procs,
-    )
+    reported: set[str] = set()
+
+    def failures_or_pull_error():
+        found = failures_in_odoo()
+        if found:
+            return found
+        # Say at once why nothing arrives, instead of only after the timeout.
+        for source in jsonrpc(
+            url,
+            "object",
+            "execute_kw",
+            odoo_db,
+            uid,
+            key,
+            "scada.source",
+            "search_read",
+            [[]],
+            {"fields": ["name", "state", "last_error"]},
+        ):
+            error = source["last_error"]
+            if source["state"] == "error" and error and error not in reported:
+                reported.add(error)
+                say(f"Odoo's pull of {source['name']!r} failed: {error.splitlines()[0]}")
+        return None
+
+    try:
+        found = wait_for(
+            "the failures to arrive in Odoo (scheduled pull every minute)",
+            failures_or_pull_error,
+            args.timeout,
+            procs,
+        )
+    except DemoError as exc:
+        hint = f"; the pull said: {sorted(reported)[-1]}" if reported else ""
+        raise DemoError(f"{exc}{hint} (Odoo's log: {tmp / 'odoo.log'})") from None
     delay = time.time() - first_recorded.timestamp()
     say(
         f"{len(found)} failure(s) in Odoo, {delay:.0f} s after the first one was recorded "

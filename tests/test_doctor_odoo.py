@@ -192,7 +192,7 @@ def test_all_good_is_all_ticks_and_exit_0(odoo):
     assert all(c.ok for c in result.checks), [c.line() for c in result.checks]
     assert "scada-integration" in rows["API key"].detail
     assert "18.0.1.0.0" in rows["module"].detail
-    assert "last run 60 s ago" in rows["scheduled pull"].detail
+    assert "every 1 minute, last run 60 s ago" in rows["scheduled pull"].detail
     assert "source 'Plant'" in rows
     assert odoo.seen_auth == [f"Bearer {KEY}"]
 
@@ -291,7 +291,7 @@ def test_backlog_counts_from_the_odoo_sources_cursor(odoo, scada_conn, scada_uri
     checks = diagnose(Settings(db_uri=scada_uri, odoo_url=odoo.url, odoo_key=KEY))
 
     backlog = next(c for c in checks if c.name == "backlog")
-    assert backlog.detail == f"2 event(s) after Odoo source 'Plant''s cursor {pulled}"
+    assert backlog.detail == f"2 event(s) after the cursor {pulled} of source 'Plant' in Odoo"
     oldest = next(c for c in checks if c.name == "oldest pending event")
     assert oldest.ok  # just recorded: within the default 15 minutes
 

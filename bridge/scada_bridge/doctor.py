@@ -59,7 +59,7 @@ def scada_db_checks(
 ) -> list[Check]:
     """Reachable, schema version, backlog after ``cursor`` and the age of its oldest event.
 
-    ``cursor_from`` says whose cursor it is (e.g. "Odoo source 'Plant'") in the row.
+    ``cursor_from`` says whose cursor it is (e.g. "source 'Plant' in Odoo") in the row.
     """
     hop = "SCADA database"
     result = check_source(uri, cursor)
@@ -79,7 +79,7 @@ def scada_db_checks(
     ]
     pending = result.backlog
     if cursor_from:
-        after = f"after {cursor_from}'s cursor {cursor}"
+        after = f"after the cursor {cursor} of {cursor_from}"
     elif cursor != START:
         after = f"after cursor {cursor}"
     else:
@@ -202,7 +202,7 @@ def diagnose(settings: Settings, *, now: datetime | None = None) -> list[Check]:
     if db_uri:
         cursor, cursor_from, max_age = settings.after or START, "", settings.max_pending_age
         if settings.after is None and odoo is not None and odoo.cursor is not None:
-            cursor, cursor_from = odoo.cursor, f"Odoo source {odoo.cursor_source!r}"
+            cursor, cursor_from = odoo.cursor, f"source {odoo.cursor_source!r} in Odoo"
             max_age = max_age or DEFAULT_MAX_PENDING
         checks.extend(
             scada_db_checks(

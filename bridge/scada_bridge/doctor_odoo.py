@@ -196,10 +196,12 @@ def _interval(value: Any) -> tuple[str, timedelta | None]:
     elif isinstance(value, int | float):
         return f"{value:g} s", timedelta(seconds=value)
     try:
-        seconds = int(number) * units[str(unit).rstrip("s") + "s"]
+        count = int(number)
+        seconds = count * units[str(unit).rstrip("s") + "s"]
     except (TypeError, ValueError, KeyError):
         return str(value), None
-    return f"{number} {unit}", timedelta(seconds=seconds)
+    text = f"{count} {str(unit).rstrip('s')}" if count == 1 else f"{count} {unit}"
+    return text, timedelta(seconds=seconds)
 
 
 def _cursor(value: Any) -> Cursor | None:

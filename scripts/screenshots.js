@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Screenshots of the module's screens in a running demo, for the README.
+//
+//   make demo                                   # note the URL it prints
+//   npm install --prefix /tmp/shots playwright-core
+//   NODE_PATH=/tmp/shots/node_modules node scripts/screenshots.js http://127.0.0.1:PORT
+//
+// Drives Debian's headless Chromium (/usr/bin/chromium, `apt-get install chromium`):
+// logs in as admin/admin (the demo's login), then saves docs/screenshots/failures-list.png,
+// failure-form.png and source-form.png. No browser is downloaded.
+"use strict";
+
+const path = require("path");
+const fs = require("fs");
+const os = require("os");
+const { chromium } = require("playwright-core");
+
+const base = (process.argv[2] || "").replace(/\/$/, "");
+if (!base) {
+  console.error("usage: node scripts/screenshots.js http://127.0.0.1:PORT (a running make demo)");
+  process.exit(2);
+}
+const out = path.join(__dirname, "..", "docs", "screenshots");
+const login = process.env.ODOO_LOGIN || "admin";
+const password = process.env.ODOO_PASSWORD || "admin";
+
+async function settle(page) {
+  await page.waitForLoadState("networkidle", { timeout: 30000 }).catch(() => {});
+  await page.waitForTimeout(1500);
+}
+
+async function main() {
+  fs.mkdirSync(out, { recursive: true });
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "scada-shots-"));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1400, height: 800 },
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  try {
+    const page = browser.pages()[0] || (await browser.newPage());
+    await page.goto(`${base}/web/login`);
+    await page.fill("input[name=login]", login);
+    await page.fill("input[name=password]", password);
+    await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+
+    await page.goto(`${base}/odoo/action-scada_failure_report.scada_failure_report_action`);
+    await page.waitForSelector(".o_list_view .o_data_row", { timeout: 30000 });
+    await settle(page);
+    await page.screenshot({ path: path.join(out, "failures-list.png") });
+    console.log("saved failures-list.png");
+
+    await page.click(".o_list_view .o_data_row .o_data_cell");
+    await page.waitForSelector(".o_form_view", { timeout: 30000 });
+    await settle(page);
+    await page.screenshot({ path: path.join(out, "failure-form.png") });
+    console.log("saved failure-form.png");
+
+    await page.goto(`${base}/odoo/action-scada_failure_report.scada_source_action`);
+    // The name cell: the first one is the sequence handle, which does not open the record.
+    await page.waitForSelector(".o_data_row td[name=name]", { timeout: 30000 });
+    await page.click(".o_data_row td[name=name]");
+    await page.waitForSelector(".o_form_view", { timeout: 30000 });
+    await settle(page);
+    await page.screenshot({ path: path.join(out, "source-form.png") });
+    console.log("saved source-form.png");
+  } finally {
+    await browser.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(`screenshots: ${err.message.split("\n")[0]}`);
+  process.exit(1);
+});
