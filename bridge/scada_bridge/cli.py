@@ -149,7 +149,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     config = load(args.config, db_uri="unused-by-the-simulator")
     scenario = load_scenario(args.scenario, config) if args.scenario else None
     _quiet_pymodbus(args)
-    return asyncio.run(serve(config, host=args.host, scenario=scenario))
+    return asyncio.run(serve(config, host=args.host, scenario=scenario, delay=args.response_delay))
 
 
 # -- parser ------------------------------------------------------------------
@@ -240,6 +240,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True, metavar="FILE", help="plant TOML file")
     p.add_argument("--scenario", metavar="FILE", help="TOML steps to play (raise, clear, ...)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument(
+        "--response-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="answer each request after this delay, like a real PLC (default 0)",
+    )
     p.set_defaults(handler=_cmd_simulate)
 
     return parser

@@ -213,7 +213,9 @@ class PlcLoop:
         self.reads = plan_reads(self._spans(), max_gap=plc.max_gap)
         self.client: AsyncModbusTcpClient | None = None
         self.cycles = 0
-        self.last_cycle: float = 0.0
+        self.last_cycle: float = 0.0  # seconds one poll (read + handling) took
+        self.max_period: float = 0.0  # longest time between two successful polls
+        self._last_ok: float | None = None
         self._unacked: tuple[int, ...] | None = None
         self._zone = ZoneInfo(plc.mailbox.clock_timezone) if plc.mailbox else timezone.utc
 
@@ -273,6 +275,9 @@ class PlcLoop:
                     backoff = min(backoff * 2, self.backoff_max)
                 self.cycles += 1
                 self.last_cycle = loop.time() - started
+                if self._last_ok is not None:
+                    self.max_period = max(self.max_period, started - self._last_ok)
+                self._last_ok = started
                 next_at += self.plc.interval
                 now = loop.time()
                 if next_at < now:

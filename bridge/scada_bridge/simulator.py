@@ -89,9 +89,10 @@ def _tables(plc: Plc) -> tuple[list[SimData], list[SimData], list[SimData], list
     return (bits(COIL), bits(DISCRETE_INPUT), regs(HOLDING_REGISTER), regs(INPUT_REGISTER))
 
 
-def _devices(plcs: list[Plc], holder: list[ModbusTcpServer]) -> list[SimDevice]:
+def _devices(plcs: list[Plc], holder: list[ModbusTcpServer], delay: float = 0.0) -> list[SimDevice]:
     """Each PLC's device, plus its injection unit when that id is free on the port."""
-    devices = [SimDevice(p.device_id, simdata=_tables(p)) for p in plcs]
+    slow = _slow(delay) if delay > 0 else None
+    devices = [SimDevice(p.device_id, simdata=_tables(p), action=slow) for p in plcs]
     taken = {p.device_id for p in plcs}
     for plc in plcs:
         unit = plc.device_id + INJECTION_OFFSET
@@ -106,6 +107,15 @@ def _devices(plcs: list[Plc], holder: list[ModbusTcpServer]) -> list[SimDevice]:
         taken.add(unit)
         devices.append(SimDevice(unit, simdata=_tables(plc), action=_forward(plc, holder)))
     return devices
+
+
+def _slow(delay: float) -> Any:
+    """pymodbus action: answer each request after ``delay`` seconds, like a real PLC."""
+
+    async def action(*_args: object) -> None:
+        await asyncio.sleep(delay)
+
+    return action
 
 
 def _forward(plc: Plc, holder: list[ModbusTcpServer]) -> Any:
@@ -131,9 +141,10 @@ def _forward(plc: Plc, holder: list[ModbusTcpServer]) -> Any:
 class Simulator:
     """The simulated PLCs of one configuration; also usable from tests."""
 
-    def __init__(self, config: Config, *, host: str = "127.0.0.1") -> None:
+    def __init__(self, config: Config, *, host: str = "127.0.0.1", delay: float = 0.0) -> None:
         self.config = config
         self.host = host
+        self.delay = delay
         self.servers: dict[int, ModbusTcpServer] = {}
 
     def _server(self, plc: Plc) -> ModbusTcpServer:
@@ -146,7 +157,9 @@ class Simulator:
         try:
             for port, plcs in by_port.items():
                 holder: list[ModbusTcpServer] = []
-                server = ModbusTcpServer(_devices(plcs, holder), address=(self.host, port))
+                server = ModbusTcpServer(
+                    _devices(plcs, holder, self.delay), address=(self.host, port)
+                )
                 holder.append(server)
                 try:
                     await server.serve_forever(background=True)
@@ -356,10 +369,14 @@ async def play(sim: Simulator, scenario: Scenario, stop: asyncio.Event) -> None:
 
 
 async def serve(
-    config: Config, *, host: str = "127.0.0.1", scenario: Scenario | None = None
+    config: Config,
+    *,
+    host: str = "127.0.0.1",
+    scenario: Scenario | None = None,
+    delay: float = 0.0,
 ) -> int:
     """Run the simulator until SIGTERM/SIGINT; play the scenario meanwhile."""
-    sim = Simulator(config, host=host)
+    sim = Simulator(config, host=host, delay=delay)
     await sim.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
