@@ -256,11 +256,15 @@ def main() -> int:
         f"ratio     pull / naive = {pull_eps / naive_eps:.1f}x; "
         f"pull / reader = {pull_eps / reader_eps:.2f}"
     )
+    shown = batch_rss if len(batch_rss) <= 15 else batch_rss[:5] + batch_rss[-5:]
     print(
-        f"memory    RSS before pull {rss_before:.0f} MB, after each batch: "
-        + " ".join(f"{m:.0f}" for m in batch_rss)
-        + f" MB; growth first->last batch {batch_rss[-1] - batch_rss[0]:+.1f} MB; "
-        f"peak (VmHWM) {rss_mb('VmHWM'):.0f} MB"
+        f"memory    RSS before pull {rss_before:.0f} MB; after each of {len(batch_rss)} batch "
+        "commits: "
+        + " ".join(f"{m:.0f}" for m in shown[:5])
+        + (" ... " if len(batch_rss) > 15 else " ")
+        + " ".join(f"{m:.0f}" for m in shown[5:])
+        + f" MB; max {max(batch_rss):.0f} MB, first->last {batch_rss[-1] - batch_rss[0]:+.1f} MB;"
+        f" process peak (VmHWM) {rss_mb('VmHWM'):.0f} MB"
     )
     print(
         f"check     {created} failures ({cleared} cleared), {result['duplicate']} duplicates, "

@@ -146,71 +146,93 @@ class ScadaFailureReport(models.Model):
         """
         if origin not in dict(ORIGIN_SELECTION):
             raise ValueError(f"origin must be 'pull' or 'push', not {origin!r}")
-        company = source.company_id if source else self.env.company
         parsed = [self._ingest_parse(event) for event in events]
-        reports = self.with_context(**INGEST_CONTEXT)
-        pending_model = self.env["scada.pending.clear"].with_context(**INGEST_CONTEXT)
-
         known = self._ingest_known_uids([e["event_uid"] for e in parsed])
         results: list[dict[str, Any] | None] = [None] * len(parsed)
         first_index: dict[str, int] = {}
-        repeats: list[tuple[int, str]] = []
         raises: list[tuple[int, dict]] = []
         clears: list[tuple[int, dict]] = []
         for index, event in enumerate(parsed):
             event_uid = event["event_uid"]
             if event_uid in known:
                 results[index] = _result(event_uid, known[event_uid], "duplicate")
-            elif event_uid in first_index:
-                repeats.append((index, event_uid))
-            else:
+            elif event_uid not in first_index:
                 first_index[event_uid] = index
                 (raises if event["kind"] == RAISED else clears).append((index, event))
+        stored = {
+            "origin": origin,
+            "source_id": source.id if source else False,
+            "company_id": (source.company_id if source else self.env.company).id,
+        }
+        reports = self.with_context(**INGEST_CONTEXT)
+        new_raise_uids = {event["event_uid"] for _index, event in raises}
+        waiting = reports._ingest_close_stored(clears, new_raise_uids, results)
+        reports._ingest_create(raises, clears, stored, results)
+        reports._ingest_keep_waiting(waiting, stored, results)
+        for index, event in enumerate(parsed):
+            if results[index] is None:  # the same event twice in one call
+                first = results[first_index[event["event_uid"]]]
+                results[index] = _result(event["event_uid"], first["id"], "duplicate")
+        return results
 
-        # Clears whose raise is already stored: close the report.
-        raise_uids = {e["raise_uid"] for _i, e in clears}
+    def _ingest_close_stored(
+        self, clears: list[tuple[int, dict]], new_raise_uids: set[str], results: list
+    ) -> list[tuple[int, dict]]:
+        """Close the failures already stored; return the clears whose raise is nowhere yet."""
+        raise_uids = {event["raise_uid"] for _index, event in clears}
         existing = {}
         if raise_uids:
             existing = {
-                r.event_uid: r for r in reports.search([("event_uid", "in", list(raise_uids))])
+                r.event_uid: r for r in self.search([("event_uid", "in", list(raise_uids))])
             }
-        new_raise_uids = {e["event_uid"] for _i, e in raises}
-        clears_by_raise: dict[str, list[tuple[int, dict]]] = {}
+        waiting = []
         for index, event in clears:
             report = existing.get(event["raise_uid"])
-            if report:
-                if report.state == "active" and not report.clear_uid:
-                    report.write(_clear_vals(event))
-                    results[index] = _result(event["event_uid"], report.id, "cleared")
-                else:
-                    _logger.info(
-                        "clear %s ignored: failure %s is already cleared by %s",
-                        event["event_uid"],
-                        report.event_uid,
-                        report.clear_uid,
-                    )
-                    results[index] = _result(event["event_uid"], report.id, "duplicate")
-            elif event["raise_uid"] in new_raise_uids:
-                clears_by_raise.setdefault(event["raise_uid"], []).append((index, event))
-        waiting = [
-            (index, event)
-            for index, event in clears
-            if results[index] is None and event["raise_uid"] not in new_raise_uids
-        ]
+            if not report:
+                if event["raise_uid"] not in new_raise_uids:
+                    waiting.append((index, event))
+                continue  # its raise is in this call: closed when created
+            if report.state == "active" and not report.clear_uid:
+                report.write(_clear_vals(event))
+                results[index] = _result(event["event_uid"], report.id, "cleared")
+            else:
+                _logger.info(
+                    "clear %s ignored: failure %s is already cleared by %s",
+                    event["event_uid"],
+                    report.event_uid,
+                    report.clear_uid,
+                )
+                results[index] = _result(event["event_uid"], report.id, "duplicate")
+        return waiting
 
-        # New raises, with any clear already waiting for them, in one create().
-        stored_pending: dict[str, Any] = {}
-        if new_raise_uids:
-            for pending in pending_model.search(
-                [("raise_uid", "in", list(new_raise_uids)), ("state", "=", "pending")],
-                order="occurred_at, id",
-            ):
-                stored_pending.setdefault(pending.raise_uid, pending_model)
-                stored_pending[pending.raise_uid] |= pending
+    def _ingest_create(
+        self,
+        raises: list[tuple[int, dict]],
+        clears: list[tuple[int, dict]],
+        stored: dict[str, Any],
+        results: list,
+    ) -> None:
+        """Create the new failures in one create(), closed at once when their clear is known."""
+        if not raises:
+            return
+        new_raise_uids = {event["event_uid"] for _index, event in raises}
+        clears_by_raise: dict[str, list[tuple[int, dict]]] = {}
+        for index, event in clears:
+            if event["raise_uid"] in new_raise_uids:
+                clears_by_raise.setdefault(event["raise_uid"], []).append((index, event))
+        pending_model = self.env["scada.pending.clear"].with_context(**INGEST_CONTEXT)
+        earlier: dict[str, Any] = {}
+        for pending in pending_model.search(
+            [("raise_uid", "in", list(new_raise_uids)), ("state", "=", "pending")],
+            order="occurred_at, id",
+        ):
+            earlier[pending.raise_uid] = earlier.get(pending.raise_uid, pending_model) | pending
+        company = self.env["res.company"].browse(stored["company_id"])
         equipment = self._ingest_equipment_map({e["equipment_code"] for _i, e in raises}, company)
         vals_list = []
         for _index, event in raises:
             vals = {
+                **stored,
                 "event_uid": event["event_uid"],
                 "equipment_code": event["equipment_code"],
                 "equipment_id": equipment.get(event["equipment_code"], False),
@@ -220,29 +242,21 @@ class ScadaFailureReport(models.Model):
                 "started_at": event["occurred_at"],
                 "device": event["device"],
                 "payload": event["payload"],
-                "origin": origin,
-                "source_id": source.id if source else False,
-                "company_id": company.id,
             }
-            earlier = stored_pending.get(event["event_uid"])
-            same_call = clears_by_raise.get(event["event_uid"])
-            if earlier:
-                first = earlier[0]
+            if event["event_uid"] in earlier:
+                first = earlier[event["event_uid"]][0]
                 vals.update(
                     clear_uid=first.event_uid, cleared_at=first.occurred_at, state="cleared"
                 )
-            elif same_call:
-                vals.update(_clear_vals(same_call[0][1]))
+            elif event["event_uid"] in clears_by_raise:
+                vals.update(_clear_vals(clears_by_raise[event["event_uid"]][0][1]))
             vals_list.append(vals)
-        created = reports.create(vals_list) if vals_list else reports
-        by_uid = {report.event_uid: report for report in created}
+        by_uid = {report.event_uid: report for report in self.create(vals_list)}
         for index, event in raises:
             results[index] = _result(event["event_uid"], by_uid[event["event_uid"]].id, "created")
-        for raise_uid, pendings in stored_pending.items():
+        for raise_uid, pendings in earlier.items():
             pendings.write({"state": "applied", "report_id": by_uid[raise_uid].id})
         for raise_uid, same_call in clears_by_raise.items():
-            if raise_uid not in by_uid:
-                continue
             report = by_uid[raise_uid]
             for index, event in same_call:
                 applied = report.clear_uid == event["event_uid"]
@@ -250,29 +264,27 @@ class ScadaFailureReport(models.Model):
                     event["event_uid"], report.id, "cleared" if applied else "duplicate"
                 )
 
-        # Clears whose raise is nowhere yet: keep them until it arrives.
-        if waiting:
-            pending_model.create(
-                [
-                    {
-                        "event_uid": event["event_uid"],
-                        "raise_uid": event["raise_uid"],
-                        "equipment_code": event["equipment_code"],
-                        "occurred_at": event["occurred_at"],
-                        "device": event["device"],
-                        "origin": origin,
-                        "source_id": source.id if source else False,
-                        "company_id": company.id,
-                    }
-                    for _index, event in waiting
-                ]
-            )
-            for index, event in waiting:
-                results[index] = _result(event["event_uid"], False, "pending")
-
-        for index, event_uid in repeats:
-            results[index] = _result(event_uid, results[first_index[event_uid]]["id"], "duplicate")
-        return results
+    def _ingest_keep_waiting(
+        self, waiting: list[tuple[int, dict]], stored: dict[str, Any], results: list
+    ) -> None:
+        """Keep the clears whose raise has not arrived; it closes its failure when it does."""
+        if not waiting:
+            return
+        self.env["scada.pending.clear"].with_context(**INGEST_CONTEXT).create(
+            [
+                {
+                    **stored,
+                    "event_uid": event["event_uid"],
+                    "raise_uid": event["raise_uid"],
+                    "equipment_code": event["equipment_code"],
+                    "occurred_at": event["occurred_at"],
+                    "device": event["device"],
+                }
+                for _index, event in waiting
+            ]
+        )
+        for index, event in waiting:
+            results[index] = _result(event["event_uid"], False, "pending")
 
     @api.model
     def _ingest_parse(self, event: dict[str, Any]) -> dict[str, Any]:

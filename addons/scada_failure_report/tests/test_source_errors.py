@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import socket
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from odoo.tests import tagged
@@ -95,3 +96,26 @@ class TestSourceErrors(ScadaCase):
         with freeze_time(start + timedelta(minutes=5)):
             self.Source._cron_pull()
         self.assertEqual(len(self.alerts(self.source)), 1)
+
+    def test_a_crash_in_one_source_does_not_fail_the_cron_nor_stop_the_others(self):
+        second = self.Source.create({"name": "Plant 2", "connection_uri": self.scada_uri})
+        self.insert(self.raised(0))
+        real_pull = type(self.Source)._pull
+
+        def pull(source, **kwargs):
+            if source == self.source:
+                raise RuntimeError("bug in a pull")
+            return real_pull(source, **kwargs)
+
+        logger = "odoo.addons.scada_failure_report.models.scada_source"
+        with (
+            patch.object(type(self.Source), "_pull", pull),
+            self.assertLogs(logger, "ERROR") as logs,
+        ):
+            self.Source._cron_pull()
+
+        self.assertIn("SCADA pull of source Plant 1 crashed", logs.output[0])
+
+        self.assertEqual(self.source.state, "error")
+        self.assertIn("pull crashed: bug in a pull", self.source.last_error)
+        self.assertEqual((second.state, second.failure_count), ("ok", 1))
