@@ -40,6 +40,16 @@ class TestSourceErrors(ScadaCase):
         self.assertEqual((log.state, log.error), ("error", self.source.last_error))
         self.assertTrue(self.cron.active)
 
+    def test_scheduled_action_runs_the_pull_and_survives_a_dead_database(self):
+        self.insert(self.raised(0))
+        self.cron.method_direct_trigger()  # the server action Odoo's cron worker runs
+        self.assertEqual((self.source.state, self.source.failure_count), ("ok", 1))
+
+        self.source.connection_uri = self.down_uri
+        self.cron.method_direct_trigger()
+        self.assertEqual(self.source.state, "error")
+        self.assertTrue(self.cron.active)
+
     def test_each_misconfiguration_gets_its_own_message(self):
         cases = {
             server_dsn("scada_no_such_db_4e1d"): "does not exist",
