@@ -7,6 +7,7 @@ pointing at its raise, restart without a second raise, and plc_status.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from pymodbus.client import AsyncModbusTcpClient
 from scada_bridge.config import COIL, HOLDING_REGISTER
@@ -174,3 +175,37 @@ def test_plc_status_says_ok_then_unreachable_since_when_and_why(tmp_path, scada_
     assert state == "unreachable"
     assert f"127.0.0.1:{port}" in error
     assert since > last_ok
+
+
+def test_unreadable_bcd_value_keeps_the_state_and_logs_once(tmp_path, scada_uri, caplog):
+    port = free_port()
+    body = """
+[[plc.condition]]
+equipment = "press4"
+failure_code = "PRESS_FAULT"
+description = "Press fault number set"
+table = "holding_register"
+address = 5
+type = "bcd"
+"""
+    config = write_config(
+        tmp_path / "plant.toml",
+        config_text(scada_uri, tmp_path / "state", plc_block("plc1", port, body)),
+    )
+    caplog.set_level(logging.WARNING, logger="scada_bridge.poller")
+
+    async def scenario():
+        async with simulated(config) as sim, Running(config) as running:
+            await sim.write("plc1", HOLDING_REGISTER, 5, [0x0042])
+            await wait_until(lambda: len(rows(scada_uri)) == 1, what="the raise")
+            await sim.write("plc1", HOLDING_REGISTER, 5, [0x00A0])  # not BCD
+            await asyncio.sleep(0.5)
+            assert len(rows(scada_uri)) == 1  # neither cleared nor raised again
+            assert running.poller.statuses[0].state == "ok"
+            await sim.write("plc1", HOLDING_REGISTER, 5, [0])
+            await wait_until(lambda: len(rows(scada_uri)) == 2, what="the clear")
+
+    asyncio.run(scenario())
+    warnings = [r.getMessage() for r in caplog.records if "0x00A0 is not BCD" in r.getMessage()]
+    assert len(warnings) == 1, warnings
+    assert not any(r.exc_info for r in caplog.records)

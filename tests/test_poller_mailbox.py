@@ -206,3 +206,28 @@ def test_garbage_from_the_plc_is_stored_readably(tmp_path, scada_uri, caplog):
     assert payload["time_registers"] == bad_time
     assert "poller's clock" in payload["time_note"]
     assert any("not a valid BCD date" in r.getMessage() for r in caplog.records)
+
+
+def test_same_record_presented_again_is_not_a_second_failure(tmp_path, scada_uri):
+    """An acknowledgement lost (or a poller crash before it) makes the PLC offer the record
+    again: same content and PLC time, same event_uid, one row."""
+    port = free_port()
+    config = _config(tmp_path, scada_uri, port)
+    when = datetime(2026, 3, 1, 14, 5, 9, tzinfo=PARIS)
+
+    async def scenario():
+        async with simulated(config) as sim:
+            async with Running(config):
+                await sim.post_mailbox("plc1", "silo101", "Motor overload", when)
+                await _wait_flag(sim, 1)
+            await sim.write("plc1", HOLDING_REGISTER, 100, [0])  # offered again
+            async with Running(config):
+                await _wait_flag(sim, 1)
+                # A new record a second later is a new failure.
+                await sim.post_mailbox(
+                    "plc1", "silo101", "Motor overload", when + timedelta(seconds=1)
+                )
+                await wait_until(lambda: len(_mailbox_rows(scada_uri)) == 2, what="new record")
+
+    asyncio.run(scenario())
+    assert [r[2].second for r in _mailbox_rows(scada_uri)] == [9, 10]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -52,6 +53,8 @@ from .spool import ensure_state_dir
 from .status import ERROR, UNREACHABLE, PlcStatus
 
 _logger = logging.getLogger(__name__)
+
+_MAILBOX_NS = uuid.UUID("6f1c3a52-3d0e-4f5b-9a57-5cada0b0c0de")
 
 _EXCEPTION_NAMES = {
     1: "illegal function",
@@ -217,6 +220,7 @@ class PlcLoop:
         self.max_period: float = 0.0  # longest time between two successful polls
         self._last_ok: float | None = None
         self._unacked: tuple[int, ...] | None = None
+        self._unreadable: set[tuple[str, str]] = set()
         self._zone = ZoneInfo(plc.mailbox.clock_timezone) if plc.mailbox else timezone.utc
 
     def _spans(self) -> list[tuple[str, int, int]]:
@@ -356,7 +360,23 @@ class PlcLoop:
         events: list[NewEvent] = []
         for cond in self.plc.conditions:
             registers = snapshot.get(cond.table, cond.address, cond.width)
-            value = condition_value(cond, registers)
+            try:
+                value = condition_value(cond, registers)
+            except BadBcd as exc:
+                # The PLC's value is unreadable this poll: keep the state, say so once.
+                if cond.key not in self._unreadable:
+                    self._unreadable.add(cond.key)
+                    _logger.warning(
+                        "PLC %r %s %d (%s/%s): %s; condition left as it was until readable",
+                        self.plc.name,
+                        cond.table,
+                        cond.address,
+                        cond.equipment,
+                        cond.failure_code,
+                        exc,
+                    )
+                continue
+            self._unreadable.discard(cond.key)
             observed = condition_true(cond, value)
             edge = self.edges[cond.key]
             is_active = cond.key in self.active
@@ -443,7 +463,7 @@ class PlcLoop:
         time_regs = snapshot.get(HOLDING_REGISTER, box.time, 6)
         raw = (*equipment_regs, *text_regs, *time_regs)
         if raw != self._unacked:
-            event = self._mailbox_event(equipment_regs, text_regs, time_regs)
+            event = self._mailbox_event(equipment_regs, text_regs, time_regs, raw)
             try:
                 where = await self.writer.submit([event], durable=True)
             except OSError:
@@ -461,7 +481,11 @@ class PlcLoop:
         await self._acknowledge()
 
     def _mailbox_event(
-        self, equipment_regs: list[int], text_regs: list[int], time_regs: list[int]
+        self,
+        equipment_regs: list[int],
+        text_regs: list[int],
+        time_regs: list[int],
+        raw: tuple[int, ...],
     ) -> NewEvent:
         box = self.plc.mailbox
         assert box is not None
@@ -488,6 +512,14 @@ class PlcLoop:
                 " ".join(f"0x{r:04X}" for r in time_regs),
                 exc,
             )
+        # Same record (PLC time to the second included), same uid: stored again after
+        # a crash before the flag was written, it is a duplicate the database ignores.
+        # Without a usable PLC time two records could look alike: a fresh uid then.
+        uid = (
+            str(uuid.uuid4())
+            if "time_note" in payload
+            else str(uuid.uuid5(_MAILBOX_NS, f"{self.plc.name}:{raw}"))
+        )
         return NewEvent(
             kind=RAISED,
             equipment_code=equipment,
@@ -497,6 +529,7 @@ class PlcLoop:
             severity=box.severity,
             device=self.plc.name,
             payload=payload,
+            event_uid=uid,
         )
 
     async def _acknowledge(self) -> None:
