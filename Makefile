@@ -1,5 +1,5 @@
 # Shortcuts; each target is one script, which README explains.
-PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
+VENV ?= .venv
 
 .PHONY: test demo
 
@@ -9,5 +9,10 @@ test:
 
 # The whole chain on this machine without Docker (README "Embedded demo"):
 # needs PostgreSQL and an Odoo 18 tree at ODOO_PATH (default /opt/odoo18).
-demo:
-	$(PYTHON) scripts/demo.py $(DEMO_ARGS)
+demo: $(VENV)/bin/scada-bridge
+	$(VENV)/bin/python scripts/demo.py $(DEMO_ARGS)
+
+# The bridge and its pinned dependencies (scripts/test.sh makes the same venv).
+$(VENV)/bin/scada-bridge:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements.txt

@@ -247,7 +247,14 @@ def odoo_healthy(url: str) -> bool:
 
 
 def run(args: argparse.Namespace, procs: Processes, tmp: Path, cleanup: list) -> int:
-    from psycopg2 import sql
+    try:
+        import scada_bridge  # noqa: F401 - the simulator, poller and doctor run from it
+        from psycopg2 import sql
+    except ImportError as exc:
+        raise DemoError(
+            f"{exc.name} is not installed for {sys.executable}: run 'make demo' (it builds "
+            ".venv) or pip install -r requirements.txt"
+        ) from None
 
     bridge = [sys.executable, "-m", "scada_bridge.cli"]
     suffix = f"{os.getpid()}"
