@@ -14,6 +14,7 @@ import difflib
 import math
 import os
 import re
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,7 @@ MAX_BITS = 2000
 MAX_ADDRESS = 65535
 
 DEFAULT_DB_ENV = "SCADA_DB_URI"
+DEFAULT_ODOO_KEY_ENV = "ODOO_API_KEY"
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 
 
@@ -155,11 +157,21 @@ class PollerSettings:
 
 
 @dataclass(frozen=True)
+class OdooDoorbell:
+    """Optional ``[odoo]``: ring ``POST /api/scada/pull`` after events are stored."""
+
+    url: str
+    api_key: str = field(repr=False)
+    timeout: float = 2.0
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     database: Database
     poller: PollerSettings
     plcs: tuple[Plc, ...] = field(default_factory=tuple)
+    odoo: OdooDoorbell | None = None
 
     def plc(self, name: str) -> Plc:
         for plc in self.plcs:
@@ -295,7 +307,7 @@ def parse(data: Mapping[str, Any], *, file: Path, db_uri: str | None = None) -> 
     """Check an already-decoded TOML document (see :func:`load`)."""
     name = str(file)
     top = _Table(name, "", data)
-    top.only("database", "poller", "plc")
+    top.only("database", "poller", "plc", "odoo")
     database = _database(top.sub("database") if top.has("database") else None, name, db_uri)
     poller = _poller(top.sub("poller") if top.has("poller") else _Table(name, "poller", {}), file)
     plcs: list[Plc] = []
@@ -317,7 +329,8 @@ def parse(data: Mapping[str, Any], *, file: Path, db_uri: str | None = None) -> 
                 f"{endpoints[endpoint]!r}; give each PLC its own port or device id",
             )
         endpoints[endpoint] = plc.name
-    return Config(path=file, database=database, poller=poller, plcs=tuple(plcs))
+    odoo = _odoo(top.sub("odoo")) if top.has("odoo") else None
+    return Config(path=file, database=database, poller=poller, plcs=tuple(plcs), odoo=odoo)
 
 
 def _database(table: _Table | None, file: str, db_uri: str | None) -> Database:
@@ -337,6 +350,23 @@ def _database(table: _Table | None, file: str, db_uri: str | None) -> Database:
         connect_timeout=table.integer("connect_timeout", 5, 1, 300),
         retry_max=table.number("retry_max", 30.0, 0.1, 3600),
     )
+
+
+def _odoo(table: _Table) -> OdooDoorbell:
+    table.only("url", "api_key", "api_key_env", "timeout")
+    url = table.text("url", required=True).strip().rstrip("/")
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        table.fail("url", f"{url!r} is not an Odoo base URL: use http://HOST:PORT")
+    env = table.text("api_key_env", DEFAULT_ODOO_KEY_ENV)
+    key = table.text("api_key", None) or os.environ.get(env, "")
+    if not key.strip():
+        table.fail(
+            "api_key_env",
+            f"no Odoo API key: set the environment variable {env} (named by "
+            "[odoo] api_key_env) to the key of a user in the group SCADA Integration",
+        )
+    return OdooDoorbell(url=url, api_key=key.strip(), timeout=table.number("timeout", 2.0, 0.1, 60))
 
 
 def _poller(table: _Table, file: Path) -> PollerSettings:

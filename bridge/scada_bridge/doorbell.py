@@ -61,6 +61,7 @@ class Doorbell:
         self.timeout = timeout
         self.min_interval = min_interval
         self._last_ok = float("-inf")
+        self._last_problem = ""
         # Odoo next to the poller must not be reached through an HTTP proxy
         # configured for the outside world.
         handlers = [urllib.request.ProxyHandler({})] if _is_loopback(parts.hostname) else []
@@ -108,6 +109,9 @@ class Doorbell:
             message = ""
         if status == 202:
             self._last_ok = time.monotonic()
+            if self._last_problem:
+                _logger.info("doorbell: Odoo at %s answers again", self.url)
+                self._last_problem = ""
             return RingResult(True, f"Odoo at {self.url}: {message or 'pull requested'}")
         if status == 401:
             return self._failed(
@@ -128,7 +132,10 @@ class Doorbell:
         return self._failed(f"{target} answered {status}: {detail}")
 
     def _failed(self, message: str) -> RingResult:
-        _logger.warning(
-            "doorbell: %s; the events wait for Odoo's scheduled pull (every minute)", message
-        )
+        # Once per distinct problem: a poller rings every second while Odoo is down.
+        if message != self._last_problem:
+            _logger.warning(
+                "doorbell: %s; the events wait for Odoo's scheduled pull (every minute)", message
+            )
+            self._last_problem = message
         return RingResult(False, message)

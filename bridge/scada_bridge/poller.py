@@ -37,6 +37,7 @@ from .config import (
     Config,
     Plc,
 )
+from .doorbell import Doorbell
 from .events import CLEARED, RAISED, NewEvent
 from .registers import (
     BadBcd,
@@ -92,14 +93,28 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
 
 # -- writer --------------------------------------------------------------------
 
+#: Least time between two doorbell rings (seconds): one Odoo pull per burst.
+RING_SPACING = 1.0
+
 
 class Writer:
     """The only path to the sink: keeps event order, batches, runs blocking I/O off the loop."""
 
-    def __init__(self, sink: EventSink, statuses: Sequence[PlcStatus], status_every: float):
+    def __init__(
+        self,
+        sink: EventSink,
+        statuses: Sequence[PlcStatus],
+        status_every: float,
+        *,
+        doorbell: Doorbell | None = None,
+    ):
         self.sink = sink
         self.statuses = statuses
         self.status_every = status_every
+        #: Optional: asks Odoo to pull right after events reach the database.
+        self.doorbell = doorbell
+        self._ring_task: asyncio.Task[None] | None = None
+        self._ring_wanted = False
         self._queue: asyncio.Queue[tuple[list[NewEvent], asyncio.Future[str] | None]] = (
             asyncio.Queue()
         )
@@ -156,6 +171,28 @@ class Writer:
         for _, future in items:
             if future is not None and not future.done():
                 future.set_result(where)
+        if where == "database":
+            self._ring()
+
+    def _ring(self) -> None:
+        """Ring Odoo's doorbell in the background: never delays the next write."""
+        if self.doorbell is None:
+            return
+        self._ring_wanted = True
+        if self._ring_task is None or self._ring_task.done():
+            self._ring_task = asyncio.create_task(self._ring_loop(), name="doorbell")
+
+    async def _ring_loop(self) -> None:
+        """Ring until no event was stored since the last ring, at most once per spacing.
+
+        A write during a ring asks for one more: the pull that ring started may
+        have read the database before that write committed.
+        """
+        while self._ring_wanted:
+            self._ring_wanted = False
+            await asyncio.to_thread(self.doorbell.ring)  # type: ignore[union-attr]
+            if self._ring_wanted and not self._closing:
+                await asyncio.sleep(RING_SPACING)
 
     async def _tick(self) -> None:
         rows = []
@@ -177,6 +214,8 @@ class Writer:
         """Write what is queued, one last flush and status, then stop the task."""
         self._closing = True
         await task
+        if self._ring_task is not None:
+            await self._ring_task  # bounded by the doorbell's timeout
         await asyncio.to_thread(self._tick_blocking, [s.snapshot() for s in self.statuses])
 
 
@@ -588,7 +627,13 @@ class Poller:
         if handle_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self.stop)
-        writer = Writer(self.sink, self.statuses, cfg.poller.status_every)
+        doorbell = (
+            # The writer spaces the rings itself (RING_SPACING).
+            Doorbell(cfg.odoo.url, cfg.odoo.api_key, timeout=cfg.odoo.timeout, min_interval=0)
+            if cfg.odoo
+            else None
+        )
+        writer = Writer(self.sink, self.statuses, cfg.poller.status_every, doorbell=doorbell)
         writer_task = asyncio.create_task(writer.run(self._stop), name="writer")
         self.loops = [
             PlcLoop(
