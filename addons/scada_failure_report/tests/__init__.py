@@ -6,6 +6,7 @@ from . import (
     test_api_openapi,
     test_api_push,
     test_api_push_pull,
+    test_api_settings,
     test_pull,
     test_security,
     test_source_errors,
