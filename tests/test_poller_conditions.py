@@ -209,3 +209,29 @@ type = "bcd"
     warnings = [r.getMessage() for r in caplog.records if "0x00A0 is not BCD" in r.getMessage()]
     assert len(warnings) == 1, warnings
     assert not any(r.exc_info for r in caplog.records)
+
+
+def test_plc_answering_with_an_exception_is_in_state_error_with_the_fix(tmp_path, scada_uri):
+    """The poller reads an address the PLC does not have: state 'error', not 'unreachable'."""
+    port = free_port()
+    plc_side = _config(tmp_path, scada_uri, port)  # tables up to address 16
+    wrong = CONDITIONS.replace("address = 10", "address = 600")
+    poller_side = write_config(
+        tmp_path / "wrong.toml",
+        config_text(scada_uri, tmp_path / "state", plc_block("plc1", port, wrong)),
+    )
+    status_sql = "SELECT state, last_error FROM scada.plc_status WHERE device = 'plc1'"
+
+    async def scenario():
+        async with simulated(plc_side), Running(poller_side):
+            await wait_until(
+                lambda: rows(scada_uri, status_sql)
+                and rows(scada_uri, status_sql)[0][0] == "error",
+                what="state error",
+            )
+
+    asyncio.run(scenario())
+    state, error = rows(scada_uri, status_sql)[0]
+    assert "exception 2 (illegal data address)" in error
+    assert "holding_register 600..600" in error
+    assert "check the addresses" in error
