@@ -14,9 +14,13 @@ if ! command -v docker-compose >/dev/null 2>&1; then
              "(needs root and apt-get): apt-get install docker-compose" >&2
         exit 2
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-        docker-compose >/dev/null
+    if ! DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null \
+        || ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+            docker-compose >/dev/null; then
+        echo "check-compose: apt-get could not install docker-compose (no network or" \
+             "no package list?): install it by hand, apt-get install docker-compose" >&2
+        exit 2
+    fi
 fi
 
 # 1. The file is valid with the committed example settings.

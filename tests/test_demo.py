@@ -161,5 +161,18 @@ def test_whole_chain_failures_reach_odoo_doctor_all_good_ctrl_c_stops_everything
         line[2:].split(":")[0] for line in doctor
     }
     assert "Login:    admin / admin" in out
+
+    # The real module's status route, seen through doctor: a wrong key is one row.
+    url = re.search(r"Odoo answers at (http://127\.0\.0\.1:\d+)", out)[1]
+    wrong = subprocess.run(
+        [sys.executable, "-m", "scada_bridge.cli", "doctor", "--odoo-url", url],
+        env={**os.environ, "ODOO_API_KEY": "not-a-key"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert wrong.returncode == 1
+    assert "\u2717 Odoo: API key: Odoo refused the API key (401)" in wrong.stdout, wrong.stdout
+
     assert demo.stop(signal.SIGINT, timeout=90) == 0
     _assert_nothing_left(demo, {"simulator", "poller", "odoo"})
