@@ -9,7 +9,6 @@
     "author": "SCADA Failure Bridge contributors, Odoo Community Association (OCA)",
     "license": "LGPL-3",
     "application": True,
-    "installable": True,
     "depends": ["mail", "maintenance"],
     "external_dependencies": {"python": ["scada_bridge"]},
     "data": [

@@ -15,7 +15,7 @@ from typing import Any
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from scada_bridge.events import CLEARED, RAISED, SEVERITIES, problem_with
+from scada_bridge.events import RAISED, SEVERITIES, problem_with
 
 _logger = logging.getLogger(__name__)
 
@@ -53,7 +53,6 @@ class ScadaFailureReport(models.Model):
     equipment_code = fields.Char(required=True, readonly=True, index=True)
     equipment_id = fields.Many2one(
         "maintenance.equipment",
-        string="Equipment",
         index="btree_not_null",
         ondelete="set null",
         tracking=True,
@@ -81,7 +80,7 @@ class ScadaFailureReport(models.Model):
         tracking=True,
     )
     source_id = fields.Many2one(
-        "scada.source", string="Source", readonly=True, index="btree_not_null", ondelete="set null"
+        "scada.source", readonly=True, index="btree_not_null", ondelete="set null"
     )
     origin = fields.Selection(ORIGIN_SELECTION, required=True, readonly=True)
     device = fields.Char(readonly=True, help="PLC that reported the failure.")
@@ -289,11 +288,11 @@ class ScadaFailureReport(models.Model):
     @api.model
     def _ingest_parse(self, event: dict[str, Any]) -> dict[str, Any]:
         """Check one incoming event and bring it to Odoo's form (naive UTC times)."""
-        event_uid = _uuid(event.get("event_uid"), "event_uid")
+        event_uid = self._ingest_uuid(event.get("event_uid"), "event_uid")
         kind = event.get("kind")
         raise_uid = event.get("raise_uid") or None
         if raise_uid is not None:
-            raise_uid = _uuid(raise_uid, "raise_uid", event_uid)
+            raise_uid = self._ingest_uuid(raise_uid, "raise_uid", event_uid)
         occurred_at = event.get("occurred_at")
         if isinstance(occurred_at, str):
             try:
@@ -328,6 +327,21 @@ class ScadaFailureReport(models.Model):
             "device": event.get("device") or False,
             "payload": event.get("payload"),
         }
+
+    @api.model
+    def _ingest_uuid(self, value: Any, field_name: str, event_uid: str | None = None) -> str:
+        try:
+            return str(uuid.UUID(str(value)))
+        except (TypeError, ValueError, AttributeError):
+            raise ValidationError(
+                self.env._(
+                    "%(where)s%(field)s %(value)r is not a UUID "
+                    "(e.g. 9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f).",
+                    where=f"Event {event_uid}: " if event_uid else "",
+                    field=field_name,
+                    value=value,
+                )
+            ) from None
 
     @api.model
     def _ingest_known_uids(self, uids: list[str]) -> dict[str, int | bool]:
@@ -379,17 +393,3 @@ def _result(event_uid: str, report_id: int | bool, result: str) -> dict[str, Any
 
 def _clear_vals(event: dict[str, Any]) -> dict[str, Any]:
     return {"clear_uid": event["event_uid"], "cleared_at": event["occurred_at"], "state": "cleared"}
-
-
-def _uuid(value: Any, field_name: str, event_uid: str | None = None) -> str:
-    try:
-        return str(uuid.UUID(str(value)))
-    except (TypeError, ValueError, AttributeError):
-        where = f"Event {event_uid}: " if event_uid else ""
-        raise ValidationError(
-            f"{where}{field_name} {value!r} is not a UUID "
-            "(e.g. 9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f)."
-        ) from None
-
-
-__all__ = ["CLEARED", "INGEST_CONTEXT", "RAISED", "ScadaFailureReport"]

@@ -96,7 +96,7 @@ class ScadaSource(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     failure_count = fields.Integer(compute="_compute_failure_count")
-    sync_log_ids = fields.One2many("scada.sync.log", "source_id", string="Sync Log")
+    sync_log_ids = fields.One2many("scada.sync.log", "source_id")
 
     _sql_constraints = [
         ("batch_size_range", "CHECK(batch_size BETWEEN 1 AND 100000)", "Batch size: 1 to 100000."),
@@ -338,14 +338,14 @@ class ScadaSource(models.Model):
         """Make the batch durable and tell the cron how far it got (progress needs a commit)."""
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if can_commit():
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _pull_failed(self, log, summary: dict[str, Any], message: str, t0: float) -> dict:
         _logger.warning("SCADA pull of %s failed: %s", self.name, message)
         self._record_failure(message)
         log.write({**_log_vals(summary, t0, self.cursor or ""), "state": "error", "error": message})
         if can_commit():
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         summary.update(error=message, cursor=self.cursor or "", more=False)
         return summary
 
@@ -432,7 +432,7 @@ class ScadaSource(models.Model):
         deadline = time.monotonic() + self._pull_time_budget()
         progress = {"done": 0}
         more = False
-        for source in self.search([]):
+        for source in self.search([("active", "=", True)]):
             try:
                 result = source._pull(deadline=deadline, progress=progress)
             except Exception as exc:
@@ -443,7 +443,7 @@ class ScadaSource(models.Model):
                     self.env.cr.rollback()
                 source._record_failure(self.env._("pull crashed: %s (see the server log)", exc))
                 if can_commit():
-                    self.env.cr.commit()
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
                 continue
             more = more or result["more"]
         self.env["ir.cron"]._notify_progress(done=progress["done"], remaining=0)
@@ -451,7 +451,7 @@ class ScadaSource(models.Model):
             # Rerun right away in a fresh job (and a fresh time limit).
             self.env.ref(CRON_XMLID)._trigger()
         if can_commit():
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
 
 def _event_dict(event: scada_bridge.Event) -> dict[str, Any]:
