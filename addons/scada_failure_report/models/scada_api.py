@@ -171,7 +171,9 @@ class ScadaApi(models.AbstractModel):
         Without a time and a uid, a retry cannot be told from a new failure by
         its content alone. A failure cannot be raised again while it is still
         active, so the same equipment and cause with an active report is that
-        report again; once cleared, the same text is a new failure.
+        report again; once cleared, the same text is a new failure (dated when
+        Odoo receives it, to the second: within the second of the previous raise
+        it is still taken as that raise's retry).
         """
         domain = [
             ("equipment_code", "=", event["equipment_code"]),

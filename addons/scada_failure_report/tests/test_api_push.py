@@ -74,6 +74,17 @@ class TestApiPush(ScadaApiCase):
         self.assertEqual(retry.status_code, 200, retry.text)
         self.assertEqual(len(self.reports()), 1)
 
+    def test_same_text_without_time_after_its_clear_is_a_new_failure(self):
+        event = {"equipment_code": "silo101", "description": "START_FAILURE"}
+        earlier = dict(event, date="2026-02-23 20:22:35")
+        first = self.post(earlier, self.bot_key).json()["results"][0]
+        clear = {"kind": "cleared", "raise_uid": first["event_uid"], "equipment_code": "silo101"}
+        self.assertEqual(self.post(clear, self.bot_key).json()["results"][0]["result"], "cleared")
+        again = self.post(event, self.bot_key)
+        self.assertEqual(again.status_code, 201, again.text)
+        self.assertNotEqual(again.json()["results"][0]["event_uid"], first["event_uid"])
+        self.assertEqual(self.reports().mapped("state"), ["cleared", "active"])
+
     def test_time_without_zone_is_read_in_the_plant_time_zone(self):
         self.env["ir.config_parameter"].sudo().set_param(
             "scada_failure_report.plant_tz", "Europe/Paris"
