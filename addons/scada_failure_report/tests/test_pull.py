@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import psycopg2
 from freezegun import freeze_time
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from ..models import scada_source
@@ -218,6 +219,11 @@ class TestIngest(ScadaCase):
         again = self.Report._ingest_events([clear, as_dict, orphan], "push")
         self.assertEqual([r["result"] for r in again], ["duplicate"] * 3)
         self.assertEqual([r["id"] for r in again], [report.id, report.id, False])
+
+    def test_an_event_uid_that_is_no_uuid_is_refused(self):
+        event = {**vars(self.raised(0)), "event_uid": "silo101-42"}
+        with self.assertRaisesRegex(ValidationError, "event_uid 'silo101-42' is not a UUID"):
+            self.Report._ingest_events([event], "push")
 
     def test_an_event_without_time_zone_is_refused(self):
         event = {**vars(self.raised(0)), "occurred_at": "2026-11-02T08:00:00"}

@@ -54,6 +54,7 @@ class TestSourceErrors(ScadaCase):
         cases = {
             server_dsn("scada_no_such_db_4e1d"): "does not exist",
             server_dsn("postgres"): "schema 'scada' is missing",
+            f"{self.scada_uri} user=scada_no_such_role_4e1d": "refused user",
             "not a uri at all": "not valid",
         }
         for uri, expected in cases.items():
