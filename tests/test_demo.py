@@ -157,7 +157,7 @@ def test_whole_chain_failures_reach_odoo_doctor_all_good_ctrl_c_stops_everything
     doctor = [line for line in demo.lines if line[:2] in ("\u2713 ", "\u2717 ", "- ")]
     assert doctor, out
     assert all(line.startswith("\u2713 ") for line in doctor), "\n".join(doctor)
-    assert {"config", "PLC", "SCADA database", "Odoo"} == {
+    assert {"config", "PLC", "poller", "SCADA database", "Odoo"} == {
         line[2:].split(":")[0] for line in doctor
     }
     assert "Login:    admin / admin" in out

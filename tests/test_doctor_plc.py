@@ -13,12 +13,15 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import psycopg2
 import pytest
 from scada_bridge.config import load
 from scada_bridge.doctor import Settings, diagnose
 from scada_bridge.doctor_plc import plc_checks
+from scada_bridge.doctor_poller import poller_checks
 
 PLANT = """
 [database]
@@ -201,19 +204,101 @@ def test_invalid_config_is_one_row_naming_the_key(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_config_plcs_and_database_all_good(plant, tmp_path, scada_uri):
+def _start_poller(config: Path, scada_uri: str) -> subprocess.Popen:
+    """A real `scada-bridge poll`; returns once it has written both PLCs' status."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scada_bridge.cli", "poll", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"poller exited: {proc.stderr.read().decode()}")
+        with psycopg2.connect(scada_uri) as conn, conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM scada.plc_status WHERE state = 'ok'")
+            polled = cur.fetchone()[0]
+        conn.close()
+        if polled == 2:
+            return proc
+        time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("the poller did not report both PLCs ok within 30 s")
+
+
+def test_config_plcs_poller_and_database_all_good(plant, tmp_path, scada_uri):
     _, port1, port2 = plant
     config = _write(tmp_path, "good.toml", port1=port1, port2=port2, db=scada_uri)
-    proc = _cli("--config", str(config))
+    poller = _start_poller(config, scada_uri)
+    try:
+        proc = _cli("--config", str(config))
+    finally:
+        poller.terminate()
+        poller.wait(10)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("\u2713 config: file valid:")
     assert "2 PLC(s): line1, line2" in lines[0]
-    marks = [line[0] for line in lines]
-    # Only Odoo is not checked here (no --odoo-url): one "-" row, the rest ticks.
-    assert marks.count("-") == 1 and lines[-1].startswith("- Odoo")
-    assert all(m == "\u2713" for m in marks[:-1]), proc.stdout
-    assert any("SCADA database: schema version" in line for line in lines)
+    assert [line.split(":")[0] for line in lines] == [
+        "\u2713 config",
+        "\u2713 PLC",
+        "\u2713 PLC",
+        "\u2713 poller",
+        "\u2713 poller",
+        "\u2713 SCADA database",
+        "\u2713 SCADA database",
+        "\u2713 SCADA database",
+        "\u2713 SCADA database",
+        # Odoo is not checked here (no --odoo-url, no [odoo] in the config).
+        "- Odoo",
+    ], proc.stdout
+    assert "poller: 'line1' polled: 'line1' ok, last poll" in proc.stdout
+
+
+def test_plcs_answer_but_no_poller_ever_ran(plant, tmp_path, scada_uri):
+    _, port1, port2 = plant
+    config = _write(tmp_path, "nopoll.toml", port1=port1, port2=port2, db=scada_uri)
+    checks = diagnose(Settings(config_path=str(config)))
+    assert [c.ok for c in checks if c.hop == "PLC"] == [True, True]
+    poller = [c for c in checks if c.hop == "poller"]
+    assert [c.detail for c in poller] == [
+        "the poller never polled PLC 'line1'",
+        "the poller never polled PLC 'line2'",
+    ]
+    assert all("scada-bridge poll --config" in c.fix for c in poller)
+
+
+def test_a_stopped_poller_and_an_unreachable_plc_as_the_poller_saw_them(scada_conn, scada_uri):
+    now = datetime.now(timezone.utc)
+    with scada_conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO scada.plc_status (device, state, state_since, last_poll_at,"
+            " last_success_at, last_error, consecutive_failures) VALUES"
+            " ('line1', 'ok', %s, %s, %s, NULL, 0),"
+            " ('line2', 'unreachable', %s, %s, %s, %s, 42)",
+            (
+                now - timedelta(hours=2),
+                now - timedelta(minutes=12),
+                now - timedelta(minutes=12),
+                now - timedelta(minutes=5),
+                now - timedelta(seconds=2),
+                now - timedelta(minutes=5),
+                "nothing listens at 10.0.0.8:502: check the PLC is on",
+            ),
+        )
+    rows = {c.name: c for c in poller_checks(scada_uri, ["line1", "line2"], now=now)}
+    stopped = rows["'line1' polled"]
+    assert not stopped.ok
+    assert stopped.detail == (
+        "last poll of 'line1' 12 min ago: the poller is not running (or cannot write here)"
+    )
+    down = rows["'line2' polled"]
+    assert not down.ok
+    assert down.detail == (
+        "'line2' unreachable for 5 min (42 failed poll(s), last success 5 min ago): "
+        "nothing listens at 10.0.0.8:502"
+    )
+    assert down.fix == "check the PLC is on"
 
 
 def test_diagnose_takes_the_database_from_the_config(plant, tmp_path, scada_uri):
@@ -225,9 +310,11 @@ def test_diagnose_takes_the_database_from_the_config(plant, tmp_path, scada_uri)
         "config",
         "PLC",
         "PLC",
+        "poller",
+        "poller",
         "SCADA database",
         "SCADA database",
         "SCADA database",
         "SCADA database",
     ]
-    assert all(c.ok for c in checks)
+    assert [c.ok for c in checks if c.hop != "poller"] == [True] * 8

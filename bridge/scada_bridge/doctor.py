@@ -148,14 +148,17 @@ DEFAULT_MAX_PENDING = timedelta(minutes=15)
 
 
 def diagnose(settings: Settings, *, now: datetime | None = None) -> list[Check]:
-    """Every hop's rows, in flow order: config, PLCs, SCADA database, Odoo."""
+    """Every hop's rows, in flow order: config, PLCs, poller, SCADA database, Odoo."""
     from .config import load
     from .doctor_odoo import odoo_checks
     from .doctor_plc import plc_checks
+    from .doctor_poller import poller_checks
 
     checks: list[Check] = []
     db_uri = settings.db_uri or None
+    odoo_url, odoo_key = settings.odoo_url, settings.odoo_key
     plcs: tuple = ()
+    status_every = 5.0
     if settings.config_path:
         try:
             config = load(settings.config_path, db_uri=db_uri)
@@ -173,6 +176,11 @@ def diagnose(settings: Settings, *, now: datetime | None = None) -> list[Check]:
         else:
             plcs = config.plcs
             db_uri = config.database.uri
+            status_every = config.poller.status_every
+            # The poller's optional [odoo] doorbell names the Odoo to check by default.
+            doorbell = getattr(config, "odoo", None)
+            if doorbell is not None and not odoo_url:
+                odoo_url, odoo_key = doorbell.url, odoo_key or doorbell.api_key
             checks.append(
                 Check(
                     "config",
@@ -188,16 +196,18 @@ def diagnose(settings: Settings, *, now: datetime | None = None) -> list[Check]:
         )
     if plcs:
         checks.extend(plc_checks(plcs))
+        if db_uri:
+            checks.extend(
+                poller_checks(db_uri, [p.name for p in plcs], status_every=status_every, now=now)
+            )
     elif settings.config_path is None:
         checks.append(
             Check("PLC", "reachable", True, "not checked: PLCs come from --config", skipped=True)
         )
 
     odoo = None
-    if settings.odoo_url:
-        odoo = odoo_checks(
-            settings.odoo_url, settings.odoo_key, timeout=settings.odoo_timeout, now=now
-        )
+    if odoo_url:
+        odoo = odoo_checks(odoo_url, odoo_key, timeout=settings.odoo_timeout, now=now)
 
     if db_uri:
         cursor, cursor_from, max_age = settings.after or START, "", settings.max_pending_age
