@@ -205,3 +205,38 @@ address = 0
     slow_lines = [r.getMessage() for r in caplog.records if "'slow'" in r.getMessage()]
     assert sum("is unreachable" in m for m in slow_lines) == 1, slow_lines
     assert sum("ok again" in m for m in slow_lines) == 1, slow_lines
+
+
+def test_condition_events_wait_in_order_when_neither_database_nor_spool_works(tmp_path, scada_uri):
+    """Database down and the spool unwritable (a directory where its file goes):
+    the raise and its clear are kept and stored, in order, once the spool works again."""
+    proxy = TcpProxy(5432)
+    proxy.start()
+    port = free_port()
+    uri = f"host=127.0.0.1 port={proxy.port} user=postgres dbname={dbname(scada_uri)}"
+    config = write_config(
+        tmp_path / "plant.toml",
+        config_text(uri, tmp_path / "state", plc_block("plc1", port, THREE_COILS)),
+    )
+    spool = tmp_path / "state" / "spool.jsonl"
+
+    async def scenario():
+        async with simulated(config) as sim, Running(config):
+            await asyncio.sleep(0.2)
+            proxy.stop()
+            spool.unlink()
+            spool.mkdir()
+            await sim.set_condition("plc1", "eq0", "F0", True)
+            await asyncio.sleep(0.3)
+            await sim.set_condition("plc1", "eq0", "F0", False)
+            await asyncio.sleep(0.3)
+            spool.rmdir()
+            await wait_until(lambda: spool.is_file() and _spooled(tmp_path) == 2, what="spooled")
+            proxy.start()
+            await wait_until(lambda: len(rows(scada_uri)) == 2, what="stored")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        proxy.stop()
+    assert _history(scada_uri) == [("raised", "eq0", None), ("cleared", "eq0", 0)]

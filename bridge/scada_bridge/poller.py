@@ -119,6 +119,9 @@ class Writer:
             asyncio.Queue()
         )
         self._closing = False
+        #: Condition events a failed write could not make durable: retried first, in order.
+        self._retry: list[NewEvent] = []
+        self._failing = False
 
     def submit(self, events: list[NewEvent], *, durable: bool = False) -> asyncio.Future[str]:
         """Queue events; the future resolves to 'database' or 'spool' once they are durable."""
@@ -129,21 +132,30 @@ class Writer:
         return future
 
     async def run(self, stop: asyncio.Event) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         next_status = 0.0
         while True:
             try:
                 first = await asyncio.wait_for(self._queue.get(), 0.1)
             except asyncio.TimeoutError:
                 first = None
-            if first is not None:
-                await self._write([first, *self._drain()])
+            items = [first, *self._drain()] if first is not None else []
+            if items or self._retry:
+                await self._write(items)
             now = loop.time()
-            urgent = any(s.changed for s in self.statuses)
-            if urgent or now >= next_status:
+            status_due = now >= next_status or any(s.changed for s in self.statuses)
+            if status_due:
                 next_status = now + self.status_every
-                await self._tick()
+            if status_due or len(self.sink.spool):
+                # A waiting spool is retried each round; the sink's backoff keeps it cheap.
+                await self._tick(write_status=status_due)
             if self._closing and self._queue.empty():
+                if self._retry:
+                    _logger.error(
+                        "stopping with %d event(s) neither in the database nor in the spool: "
+                        "they are lost (conditions still active are raised again at start)",
+                        len(self._retry),
+                    )
                 return
 
     def _drain(self) -> list[tuple[list[NewEvent], asyncio.Future[str] | None]]:
@@ -153,21 +165,34 @@ class Writer:
         return items
 
     async def _write(self, items: list[tuple[list[NewEvent], asyncio.Future[str] | None]]) -> None:
-        events = [e for batch, _ in items for e in batch]
+        events = self._retry + [e for batch, _ in items for e in batch]
         try:
             where = await asyncio.to_thread(self.sink.write, events)
-        except OSError as exc:
-            _logger.error(
-                "cannot make %d event(s) durable: database down and spool %s not writable (%s); "
-                "mailboxes stay unacknowledged, conditions are retried",
-                len(events),
-                self.sink.spool.path,
-                exc.strerror or exc,
-            )
+        except Exception as exc:  # nothing may stop the writer: every PLC depends on it
+            if not self._failing:
+                if isinstance(exc, OSError):
+                    _logger.error(
+                        "cannot make %d event(s) durable: database down and spool %s not "
+                        "writable (%s); mailboxes stay unacknowledged, condition events are "
+                        "kept in memory and retried in order",
+                        len(events),
+                        self.sink.spool.path,
+                        exc.strerror or exc,
+                    )
+                else:
+                    _logger.exception("cannot make %d event(s) durable", len(events))
+            self._failing = True
+            # Condition events are kept (a later clear points at their raise); a mailbox
+            # record stays in the PLC, which offers it again since its flag stays 0.
+            self._retry = self._retry + [e for batch, fut in items if fut is None for e in batch]
             for _, future in items:
                 if future is not None and not future.done():
                     future.set_exception(exc)
             return
+        if self._failing:
+            _logger.info("events are durable again (%s)", where)
+        self._failing = False
+        self._retry = []
         for _, future in items:
             if future is not None and not future.done():
                 future.set_result(where)
@@ -194,21 +219,28 @@ class Writer:
             if self._ring_wanted and not self._closing:
                 await asyncio.sleep(RING_SPACING)
 
-    async def _tick(self) -> None:
+    async def _tick(self, *, write_status: bool = True) -> None:
         rows = []
-        for status in self.statuses:
-            rows.append(status.snapshot())
-            status.changed = False
+        if write_status:
+            for status in self.statuses:
+                rows.append(status.snapshot())
+                status.changed = False
         await asyncio.to_thread(self._tick_blocking, rows)
 
     def _tick_blocking(self, rows: list[PlcStatus]) -> None:
         try:
-            self.sink.flush()
+            if self.sink.flush():
+                self._ring_from_thread()
+            if len(self.sink.spool) == 0:
+                self.sink.write_status(rows)
         except OSError as exc:
             _logger.error("cannot read the spool %s: %s", self.sink.spool.path, exc)
-            return
-        if len(self.sink.spool) == 0:
-            self.sink.write_status(rows)
+        except Exception:  # never let a bug stop the writer
+            _logger.exception("writing the spool or the PLC status failed")
+
+    def _ring_from_thread(self) -> None:
+        if self.doorbell is not None:
+            self._loop.call_soon_threadsafe(self._ring)
 
     async def close(self, task: asyncio.Task[None]) -> None:
         """Write what is queued, one last flush and status, then stop the task."""

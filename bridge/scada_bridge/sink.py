@@ -25,7 +25,7 @@ from pathlib import Path
 import psycopg2
 
 from .config import Database
-from .db import connect, parse_target
+from .db import classify_connect_error, parse_target
 from .errors import DatabaseError
 from .events import CLEARED, RAISED, NewEvent
 from .schema import check_schema
@@ -86,11 +86,7 @@ class EventSink:
         if time.monotonic() < self._retry_at:
             return False
         try:
-            conn = connect(
-                self.database.uri,
-                connect_timeout=self.database.connect_timeout,
-                application_name="scada-bridge poll",
-            )
+            conn = self._open()
             try:
                 check_schema(conn, self.where)
                 with conn.cursor() as cur:
@@ -114,6 +110,24 @@ class EventSink:
         self._down_since = None
         self._retry_delay = min(1.0, self.database.retry_max)
         return True
+
+    def _open(self) -> psycopg2.extensions.connection:
+        """Connect with TCP keepalives and a TCP user timeout: a link that dies silently
+        (no reset) fails the statement within seconds instead of hanging the writer."""
+        timeout = self.database.connect_timeout
+        try:
+            return psycopg2.connect(
+                self.database.uri,
+                connect_timeout=timeout,
+                application_name="scada-bridge poll",
+                keepalives=1,
+                keepalives_idle=max(1, timeout),
+                keepalives_interval=1,
+                keepalives_count=3,
+                tcp_user_timeout=timeout * 2000,
+            )
+        except psycopg2.OperationalError as exc:
+            raise classify_connect_error(exc, parse_target(self.database.uri)) from None
 
     def _failed(self, exc: BaseException) -> None:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
