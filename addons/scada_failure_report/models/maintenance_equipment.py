@@ -16,6 +16,10 @@ class MaintenanceEquipment(models.Model):
     scada_failure_ids = fields.One2many(
         "scada.failure.report", "equipment_id", string="SCADA Failures"
     )
+    scada_failure_count = fields.Integer(
+        compute="_compute_scada_failure_count",
+        groups="scada_failure_report.group_scada_user",
+    )
 
     _sql_constraints = [
         (
@@ -24,6 +28,24 @@ class MaintenanceEquipment(models.Model):
             "Another equipment of this company already has this SCADA code.",
         ),
     ]
+
+    def _compute_scada_failure_count(self) -> None:
+        counts = dict(
+            self.env["scada.failure.report"]._read_group(
+                [("equipment_id", "in", self.ids)], ["equipment_id"], ["__count"]
+            )
+        )
+        for equipment in self:
+            equipment.scada_failure_count = counts.get(equipment, 0)
+
+    def action_view_scada_failures(self) -> dict:
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "scada_failure_report.scada_failure_report_action"
+        )
+        action["domain"] = [("equipment_id", "=", self.id)]
+        action["context"] = {"pivot_measures": ["__count__", "duration"]}
+        return action
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -178,6 +178,8 @@ class ScadaSource(models.Model):
         holds one dict of counts per source (see :meth:`_pull`).
         """
         results = [source._pull() for source in self]
+        if any(result["more"] for result in results):
+            self.env.ref(CRON_XMLID)._trigger()  # the scheduled pull takes over the rest
         failed = [r for r in results if r["error"]]
         lines = [_pull_summary(r) for r in results]
         action = _notification(

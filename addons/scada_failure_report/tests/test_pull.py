@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import psycopg2
 from freezegun import freeze_time
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from ..models import scada_source
@@ -243,6 +243,14 @@ class TestHousekeeping(ScadaCase):
         )
 
         self.assertEqual(self.reports().equipment_id, hopper)
+        self.assertEqual(hopper.with_user(self.user).scada_failure_count, 2)
+        action = hopper.action_view_scada_failures()
+        self.assertEqual(self.Report.search(action["domain"]), self.reports())
+        # A maintenance user outside SCADA sees the equipment, not its SCADA failures.
+        hopper.message_subscribe(partner_ids=self.outsider.partner_id.ids)
+        self.assertEqual(hopper.with_user(self.outsider).name, "Hopper 7")
+        with self.assertRaises(AccessError):
+            hopper.with_user(self.outsider).read(["scada_failure_count"])
 
     def test_empty_runs_are_forgotten_after_a_week(self):
         self.insert(self.raised(0))

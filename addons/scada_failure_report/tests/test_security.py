@@ -119,3 +119,11 @@ class TestSecurity(ScadaCase):
         manager_form = self.Source.with_user(self.manager).get_views([(False, "form")])
         self.assertIn('name="connection_uri"', manager_form["views"]["form"]["arch"])
         self.assertIn('name="action_pull"', manager_form["views"]["form"]["arch"])
+
+    def test_equipment_form_shows_scada_failures_to_scada_users_only(self):
+        equipment = self.env["maintenance.equipment"]
+        outsider_arch = equipment.with_user(self.outsider).get_views([(False, "form")])
+        user_arch = equipment.with_user(self.user).get_views([(False, "form")])
+        self.assertNotIn("scada_failure_count", outsider_arch["views"]["form"]["arch"])
+        self.assertIn('name="scada_failure_count"', user_arch["views"]["form"]["arch"])
+        self.assertIn('name="scada_code"', outsider_arch["views"]["form"]["arch"])
