@@ -192,7 +192,7 @@ type = "bcd"
         tmp_path / "plant.toml",
         config_text(scada_uri, tmp_path / "state", plc_block("plc1", port, body)),
     )
-    caplog.set_level(logging.WARNING, logger="scada_bridge.poller")
+    caplog.set_level(logging.WARNING, logger="scada_bridge")
 
     async def scenario():
         async with simulated(config) as sim, Running(config) as running:

@@ -186,7 +186,7 @@ def test_garbage_from_the_plc_is_stored_readably(tmp_path, scada_uri, caplog):
     config = _config(tmp_path, scada_uri, port)
     # Month 0x13 and a nibble 0xA: both impossible.
     bad_time = [0x2026, 0x0013, 0x0001, 0x001A, 0x0000, 0x0000]
-    caplog.set_level(logging.WARNING, logger="scada_bridge.poller")
+    caplog.set_level(logging.WARNING, logger="scada_bridge")
 
     async def scenario():
         async with simulated(config) as sim, Running(config):

@@ -165,7 +165,7 @@ address = 0
     )
     good_cfg = dataclasses.replace(config, plcs=(config.plc("good"),))
     slow_cfg = dataclasses.replace(config, plcs=(config.plc("slow"),))
-    caplog.set_level(logging.INFO, logger="scada_bridge.poller")
+    caplog.set_level(logging.INFO, logger="scada_bridge")
     status = "SELECT device, state FROM scada.plc_status ORDER BY device"
 
     async def scenario():
