@@ -240,3 +240,35 @@ def test_condition_events_wait_in_order_when_neither_database_nor_spool_works(tm
     finally:
         proxy.stop()
     assert _history(scada_uri) == [("raised", "eq0", None), ("cleared", "eq0", 0)]
+
+
+def test_reconnection_backs_off_exponentially_up_to_the_cap(tmp_path, scada_uri):
+    """A 'PLC' that accepts and hangs up at once: attempts get sparser, then steady at the cap."""
+    port = free_port()
+    config = write_config(
+        tmp_path / "plant.toml",
+        # backoff_initial 0.05, backoff_max 0.2 (tests.poller_fixtures.FAST_POLLER)
+        config_text(scada_uri, tmp_path / "state", plc_block("plc1", port, THREE_COILS)),
+    )
+    attempts: list[float] = []
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+
+        async def hang_up(_reader, writer):
+            attempts.append(loop.time())
+            writer.close()
+
+        server = await asyncio.start_server(hang_up, "127.0.0.1", port)
+        async with Running(config):
+            await asyncio.sleep(1.6)
+        server.close()
+        await server.wait_closed()
+
+    asyncio.run(scenario())
+    gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
+    # Without backoff a 0.05 s interval would make ~30 attempts; with it: 0.05, 0.1, 0.2, 0.2...
+    assert 4 <= len(attempts) <= 12, attempts
+    assert all(g >= 0.045 for g in gaps), gaps
+    assert all(g >= 0.18 for g in gaps[3:]), gaps  # at the cap
+    assert all(g < 0.6 for g in gaps), gaps  # and not beyond it
