@@ -136,6 +136,8 @@ class PlcLoop:
                     snapshot = await self._poll()
                 except PlcDown as exc:
                     self._close()
+                    for edge in self.edges.values():  # debounce counts polls in a row
+                        edge.streak, edge.since = 0, None
                     if self.status.failure(exc.state, str(exc)):
                         _logger.warning(
                             "%s is %s: %s; retrying with backoff up to %g s",
