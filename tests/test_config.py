@@ -266,3 +266,15 @@ def test_bits_of_one_status_word_may_share_a_register(tmp_path):
         (HOLDING_REGISTER, 7, 0),
         (HOLDING_REGISTER, 7, 1),
     ]
+
+
+def test_the_simulator_needs_no_secrets(tmp_path, monkeypatch):
+    """``simulate`` reads the same file without the database URI or the Odoo key set."""
+    monkeypatch.delenv("SCADA_DB_URI", raising=False)
+    monkeypatch.delenv("ODOO_API_KEY", raising=False)
+    text = GOOD.replace('uri = "postgresql://scada@127.0.0.1:5432/scada"', "")
+    text += '\n[odoo]\nurl = "http://127.0.0.1:8069"\n'
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError, match="database.uri: no SCADA database"):
+        load(path)
+    assert load(path, secrets=False).plcs[0].name == "line1"

@@ -146,7 +146,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from .config import load
     from .simulator import load_scenario, serve
 
-    config = load(args.config, db_uri="unused-by-the-simulator")
+    config = load(args.config, secrets=False)
     scenario = load_scenario(args.scenario, config) if args.scenario else None
     _quiet_pymodbus(args)
     return asyncio.run(serve(config, host=args.host, scenario=scenario, delay=args.response_delay))

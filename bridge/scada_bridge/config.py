@@ -282,10 +282,13 @@ def _show(value: Any) -> str:
     return repr(value) if isinstance(value, str | int | float | bool) else _kind(value)
 
 
-def load(path: str | os.PathLike[str], *, db_uri: str | None = None) -> Config:
+def load(
+    path: str | os.PathLike[str], *, db_uri: str | None = None, secrets: bool = True
+) -> Config:
     """Read and check a configuration file; raise :class:`ConfigError` on the first mistake.
 
-    ``db_uri`` (e.g. from ``--db``) overrides ``[database] uri``.
+    ``db_uri`` (e.g. from ``--db``) overrides ``[database] uri``. ``secrets=False``
+    (the simulator) does not require the database URI or the Odoo API key.
     """
     file = Path(path)
     try:
@@ -300,15 +303,19 @@ def load(path: str | os.PathLike[str], *, db_uri: str | None = None) -> Config:
         raise ConfigError(f"{file}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    return parse(data, file=file, db_uri=db_uri)
+    return parse(data, file=file, db_uri=db_uri, secrets=secrets)
 
 
-def parse(data: Mapping[str, Any], *, file: Path, db_uri: str | None = None) -> Config:
+def parse(
+    data: Mapping[str, Any], *, file: Path, db_uri: str | None = None, secrets: bool = True
+) -> Config:
     """Check an already-decoded TOML document (see :func:`load`)."""
     name = str(file)
     top = _Table(name, "", data)
     top.only("database", "poller", "plc", "odoo")
-    database = _database(top.sub("database") if top.has("database") else None, name, db_uri)
+    database = _database(
+        top.sub("database") if top.has("database") else None, name, db_uri, secrets
+    )
     poller = _poller(top.sub("poller") if top.has("poller") else _Table(name, "poller", {}), file)
     plcs: list[Plc] = []
     for table in top.tables("plc"):
@@ -329,17 +336,19 @@ def parse(data: Mapping[str, Any], *, file: Path, db_uri: str | None = None) -> 
                 f"{endpoints[endpoint]!r}; give each PLC its own port or device id",
             )
         endpoints[endpoint] = plc.name
-    odoo = _odoo(top.sub("odoo")) if top.has("odoo") else None
+    odoo = _odoo(top.sub("odoo"), secrets) if top.has("odoo") else None
     return Config(path=file, database=database, poller=poller, plcs=tuple(plcs), odoo=odoo)
 
 
-def _database(table: _Table | None, file: str, db_uri: str | None) -> Database:
+def _database(
+    table: _Table | None, file: str, db_uri: str | None, secrets: bool = True
+) -> Database:
     if table is None:
         table = _Table(file, "database", {})
     table.only("uri", "uri_env", "connect_timeout", "retry_max")
     env = table.text("uri_env", DEFAULT_DB_ENV)
     uri = db_uri or table.text("uri", None) or os.environ.get(env, "")
-    if not uri:
+    if not uri and secrets:
         table.fail(
             "uri",
             f"no SCADA database: set [database] uri, or the environment variable {env} "
@@ -352,7 +361,7 @@ def _database(table: _Table | None, file: str, db_uri: str | None) -> Database:
     )
 
 
-def _odoo(table: _Table) -> OdooDoorbell:
+def _odoo(table: _Table, secrets: bool = True) -> OdooDoorbell:
     table.only("url", "api_key", "api_key_env", "timeout")
     url = table.text("url", required=True).strip().rstrip("/")
     parts = urllib.parse.urlsplit(url)
@@ -360,7 +369,7 @@ def _odoo(table: _Table) -> OdooDoorbell:
         table.fail("url", f"{url!r} is not an Odoo base URL: use http://HOST:PORT")
     env = table.text("api_key_env", DEFAULT_ODOO_KEY_ENV)
     key = table.text("api_key", None) or os.environ.get(env, "")
-    if not key.strip():
+    if not key.strip() and secrets:
         table.fail(
             "api_key_env",
             f"no Odoo API key: set the environment variable {env} (named by "
