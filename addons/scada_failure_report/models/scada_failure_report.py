@@ -85,7 +85,7 @@ class ScadaFailureReport(models.Model):
     origin = fields.Selection(ORIGIN_SELECTION, required=True, readonly=True)
     device = fields.Char(readonly=True, help="PLC that reported the failure.")
     payload = fields.Json(readonly=True, copy=False, help="Raw values read, for audit.")
-    acknowledged_by = fields.Many2one("res.users", readonly=True, tracking=True)
+    acknowledged_by = fields.Many2one("res.users", readonly=True)
     acknowledged_at = fields.Datetime(readonly=True)
     company_id = fields.Many2one(
         "res.company",

@@ -325,7 +325,10 @@ class ScadaSource(models.Model):
                 ]
             )
         counts.update(read=batch.rows, rejected=len(batch.rejected), batches=1)
-        self.write({"cursor": str(batch.cursor), "last_pull_at": fields.Datetime.now()})
+        # Tracked when a manager edits it; the pull moving it is no chatter news.
+        self.with_context(tracking_disable=True).write(
+            {"cursor": str(batch.cursor), "last_pull_at": fields.Datetime.now()}
+        )
         return counts
 
     def _pull_lock(self) -> bool:

@@ -68,6 +68,22 @@ class TestPull(ScadaCase):
         self.assertEqual((replay["read"], replay["created"], replay["duplicate"]), (3, 0, 3))
         self.assertEqual(len(self.reports()), 3)
 
+    def test_batches_moving_the_cursor_leave_the_chatter_alone(self):
+        self.insert(self.raised(0), self.raised(1), self.raised(2))
+        self.source.batch_size = 1
+        self.source._pull(max_batches=1)
+        self.env.cr.precommit.run()  # what each batch's commit runs in production
+        messages = len(self.source.message_ids)
+        for _batch in range(2):
+            self.source._pull(max_batches=1)
+            self.env.cr.precommit.run()
+        self.assertEqual(len(self.reports()), 3)
+        self.assertEqual(len(self.source.message_ids), messages, "no message per batch")
+
+        self.source.cursor = False  # a manager asking for a replay is worth a trace
+        self.env.cr.precommit.run()
+        self.assertEqual(len(self.source.message_ids), messages + 1)
+
     def test_clear_closes_its_report(self):
         raise_event = self.insert(self.raised(0))[0]
         self.source._pull()
