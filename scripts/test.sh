@@ -4,7 +4,7 @@
 # stopped, builds its own virtual environments, then runs every tier and
 # prints per tier how many tests ran, passed, failed and were skipped.
 #
-# Tiers: lint (ruff), compose (docker-compose config), bridge (pytest on real
+# Tiers: lint (ruff, pylint-odoo), compose (docker-compose config), bridge (pytest on real
 # PostgreSQL and real Modbus TCP), odoo (the module's tests in real Odoo 18,
 # found at ODOO_PATH, default /opt/odoo18).
 set -uo pipefail
@@ -42,8 +42,12 @@ fi
     | grep -v "^WARNING: Location" >&2
 
 # -- lint ---------------------------------------------------------------------
-echo "== lint (ruff check + ruff format --check)" >&2
-if "$VENV/bin/ruff" check . >&2 && "$VENV/bin/ruff" format --check . >&2; then
+echo "== lint (ruff check + ruff format --check, pylint-odoo on the module)" >&2
+# missing-readme: README.rst is what OCA's tooling generates from readme/*.md.
+if "$VENV/bin/ruff" check . >&2 && "$VENV/bin/ruff" format --check . >&2 \
+    && "$VENV/bin/pylint" --load-plugins=pylint_odoo --disable=all --enable=odoolint \
+        --disable=missing-readme --valid-odoo-versions=18.0 --score=n \
+        addons/scada_failure_report >&2; then
     record lint 1 0 0
 else
     record lint 0 1 0

@@ -23,19 +23,21 @@ class SchemaError(AssertionError):
     pass
 
 
+def _matches(doc, schema, value, where):
+    try:
+        check(doc, schema, value, where)
+    except SchemaError:
+        return False
+    return True
+
+
 def check(doc, schema, value, where="$"):
     """Validate ``value`` against the JSON Schema subset the document uses."""
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
         return check(doc, doc["components"]["schemas"][name], value, where)
     if "oneOf" in schema:
-        passing = 0
-        for option in schema["oneOf"]:
-            try:
-                check(doc, option, value, where)
-                passing += 1
-            except SchemaError:
-                pass
+        passing = sum(_matches(doc, option, value, where) for option in schema["oneOf"])
         if passing != 1:
             raise SchemaError(f"{where}: {passing} of oneOf match {value!r:.200}")
         return None
