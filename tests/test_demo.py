@@ -162,6 +162,12 @@ def test_whole_chain_failures_reach_odoo_doctor_all_good_ctrl_c_stops_everything
     }
     assert "Login:    admin / admin" in out
 
+    # Live: the scenario repeats every 60 s; the poller rings Odoo's doorbell after
+    # each write, so every new failure shows up without waiting for the schedule.
+    demo.wait_for_line("demo: new in Odoo:", 150)
+    live = next(line for line in demo.lines if line.startswith("demo: new in Odoo:"))
+    assert re.fullmatch(r"demo: new in Odoo: \S+ \S+ \([\d.]+ s after the poller stored it\)", live)
+
     # The real module's status route, seen through doctor: a wrong key is one row.
     url = re.search(r"Odoo answers at (http://127\.0\.0\.1:\d+)", out)[1]
     wrong = subprocess.run(
