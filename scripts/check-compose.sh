@@ -41,7 +41,34 @@ if ! grep -q "published: 8069" <<<"$rendered"; then
     exit 1
 fi
 
-# 3. A missing password is refused with a message naming it, instead of starting
+# 3. Every file the stack mounts or builds from is in the repository (config does
+#    not check bind mounts: a missing one would become an empty directory).
+root="$(pwd)"
+missing=0
+while read -r src; do
+    if [[ ! -e "$src" ]]; then
+        echo "check-compose: mounted path ${src#"$root"/} does not exist" >&2
+        missing=1
+    fi
+done < <(grep -oE "^\s+- ${root}/[^:]+" <<<"$rendered" | sed -E 's/^\s+- //' | sort -u)
+while read -r dockerfile; do
+    if [[ ! -f "$dockerfile" ]]; then
+        echo "check-compose: $dockerfile does not exist" >&2
+        missing=1
+        continue
+    fi
+    # COPY sources (not --from=stage): paths relative to the build context, the root.
+    while read -r src; do
+        if [[ ! -e "$src" ]]; then
+            echo "check-compose: $dockerfile copies $src, which does not exist" >&2
+            missing=1
+        fi
+    done < <(grep -E '^COPY ' "$dockerfile" | grep -v -- '--from=' \
+             | awk '{for (i = 2; i < NF; i++) print $i}')
+done < <(grep -oE "dockerfile: \S+" <<<"$rendered" | awk '{print $2}' | sort -u)
+[[ $missing -eq 0 ]] || exit 1
+
+# 4. A missing password is refused with a message naming it, instead of starting
 #    PostgreSQL with an empty one.
 tmp_env="$(mktemp)"
 trap 'rm -f "$tmp_env"' EXIT
