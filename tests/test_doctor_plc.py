@@ -201,6 +201,7 @@ def test_invalid_config_is_one_row_naming_the_key(tmp_path):
     row = next(line for line in proc.stdout.splitlines() if line.startswith("\u2717 config"))
     assert "plc[0] 'line1'.port: 70000 is out of range 1..65535" in row
     assert "docs/configuration.md" in row
+    assert "- PLC: reachable: not checked: config invalid" in proc.stdout
     assert "Traceback" not in proc.stderr
 
 

@@ -200,10 +200,9 @@ def diagnose(settings: Settings, *, now: datetime | None = None) -> list[Check]:
             checks.extend(
                 poller_checks(db_uri, [p.name for p in plcs], status_every=status_every, now=now)
             )
-    elif settings.config_path is None:
-        checks.append(
-            Check("PLC", "reachable", True, "not checked: PLCs come from --config", skipped=True)
-        )
+    else:
+        why = "PLCs come from --config" if settings.config_path is None else "config invalid"
+        checks.append(Check("PLC", "reachable", True, f"not checked: {why}", skipped=True))
 
     odoo = None
     if odoo_url:
