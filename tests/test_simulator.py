@@ -132,6 +132,10 @@ def test_simulate_and_poll_processes_end_to_end(tmp_path, scada_uri):
         poll_log = (tmp_path / "poll.log").read_text()
         assert "Traceback" not in poll_log
         assert "poller stopped" in poll_log
+        # One log line per event.
+        assert poll_log.count("raised silo101 START_FAILURE") == 1
+        assert poll_log.count("raised oven1 OVERTEMP") == 1
+        assert poll_log.count("from its mailbox") == 1
     finally:
         if poll and poll.poll() is None:
             poll.kill()
@@ -230,3 +234,35 @@ def test_simulate_port_in_use_is_one_line(tmp_path):
     assert result.returncode == 1
     assert f"simulator cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_sigterm_while_the_database_is_down_keeps_the_spool_and_exits_0(tmp_path, scada_uri):
+    from tests.poller_fixtures import TcpProxy, dbname
+
+    proxy = TcpProxy(5432)
+    proxy.start()
+    port = free_port()
+    uri = f"host=127.0.0.1 port={proxy.port} user=postgres dbname={dbname(scada_uri)}"
+    path = tmp_path / "plant.toml"
+    write_config(path, config_text(uri, tmp_path / "state", plc_block("a", port, TWO_PLCS_BODY)))
+    sim = _start(["simulate", "--config", str(path)], tmp_path / "sim.log")
+    poll = None
+    try:
+        client = _client(port)
+        poll = _start(["poll", "--config", str(path)], tmp_path / "poll.log")
+        _wait(lambda: rows(scada_uri, "SELECT 1 FROM scada.plc_status"), what="poller running")
+        proxy.stop()
+        client.write_coil(2, True, device_id=1)
+        spool = tmp_path / "state" / "spool.jsonl"
+        _wait(lambda: spool.exists() and spool.read_text().count("\n") == 1, what="spooled")
+        client.close()
+        assert _stop(poll) == 0
+    finally:
+        if poll and poll.poll() is None:
+            poll.kill()
+        _stop(sim)
+        proxy.stop()
+    log = (tmp_path / "poll.log").read_text()
+    assert "stopped with 1 event(s) still in the spool" in log
+    assert "Traceback" not in log
+    assert '"equipment_code":"silo101"' in spool.read_text()
