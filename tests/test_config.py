@@ -278,3 +278,13 @@ def test_the_simulator_needs_no_secrets(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="database.uri: no SCADA database"):
         load(path)
     assert load(path, secrets=False).plcs[0].name == "line1"
+
+
+def test_unusable_state_directory_stops_poll_with_one_line(tmp_path, capsys):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the state directory should be")
+    path = _write(tmp_path, GOOD + f'\n[poller]\nstate_dir = "{blocker}"\n')
+    assert main(["poll", "--config", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"scada-bridge poll: state directory {blocker} is not writable")
+    assert "[poller] state_dir" in err and err.count("\n") == 1

@@ -61,6 +61,8 @@ def condition_key(event: NewEvent) -> Key | None:
 
 
 class EventSink:
+    """Durable writes of events (database, else spool) and the active failures they imply."""
+
     def __init__(self, database: Database, state_dir: Path) -> None:
         self.database = database
         self.where = str(parse_target(database.uri))
