@@ -15,6 +15,7 @@ import re
 
 import psycopg2
 import psycopg2.errors
+from odoo import http
 from odoo.exceptions import AccessDenied, AccessError, UserError
 from odoo.http import request
 
@@ -198,7 +199,30 @@ def authenticate(*groups: str, allow_session: bool = True):
     return user
 
 
-def api_route(func):
+def api_route(path: str, *, methods: list[str], readonly: bool, save_session: bool = False):
+    """``http.route`` for a SCADA API endpoint: JSON over ``type='http'``.
+
+    Real status codes need ``type='http'`` (``type='json'`` always answers 200);
+    authentication is the endpoint's own (:func:`authenticate`: API key or the
+    compatibility session), so Odoo's is ``auth='none'``, which defaults to a
+    read-only cursor: writing endpoints say ``readonly=False``.
+    """
+
+    def decorate(func):
+        return http.route(
+            path,
+            type="http",
+            auth="none",
+            methods=methods,
+            csrf=False,
+            readonly=readonly,
+            save_session=save_session,
+        )(_json_errors(func))
+
+    return decorate
+
+
+def _json_errors(func):
     """Turn refusals into JSON answers and never let a traceback reach the client.
 
     Database concurrency errors are re-raised: Odoo retries the whole request

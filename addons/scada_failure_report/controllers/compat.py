@@ -13,15 +13,7 @@ from .api_http import ApiError, api_route, check_body_size, json_reply, read_jso
 
 
 class ScadaCompatController(http.Controller):
-    @http.route(
-        "/api/scada/authenticate",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        readonly=False,  # auth="none" routes default to a read-only cursor
-    )
-    @api_route
+    @api_route("/api/scada/authenticate", methods=["POST"], readonly=False, save_session=True)
     def authenticate(self, **_query):
         check_body_size()
         params, rpc, rpc_id = unwrap_rpc(read_json_body())

@@ -28,16 +28,7 @@ _MESSAGES = {
 
 
 class EquipmentFailureController(http.Controller):
-    @http.route(
-        "/api/scada/equipment-failure",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        readonly=False,  # auth="none" routes default to a read-only cursor
-        save_session=False,
-    )
-    @api_route
+    @api_route("/api/scada/equipment-failure", methods=["POST"], readonly=False)
     def push_failures(self, **_query):
         check_body_size()
         authenticate(GROUP_INTEGRATION)
@@ -110,16 +101,7 @@ class EquipmentFailureController(http.Controller):
         written = counts["duplicate"] < len(results)
         return json_reply(body, 201 if written else 200, rpc_id, rpc)
 
-    @http.route(
-        "/api/scada/equipment-failure",
-        type="http",
-        auth="none",
-        methods=["GET"],
-        csrf=False,
-        save_session=False,
-        readonly=True,
-    )
-    @api_route
+    @api_route("/api/scada/equipment-failure", methods=["GET"], readonly=True)
     def list_failures(self, **_query):
         authenticate(GROUP_INTEGRATION, GROUP_USER, GROUP_MANAGER)
         args = request.httprequest.args

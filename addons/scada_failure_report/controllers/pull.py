@@ -3,6 +3,7 @@
 from odoo import fields, http
 from odoo.http import request
 
+from ..models.scada_source import CRON_XMLID
 from .api_http import (
     GROUP_INTEGRATION,
     GROUP_MANAGER,
@@ -12,20 +13,9 @@ from .api_http import (
     json_reply,
 )
 
-CRON_XMLID = "scada_failure_report.ir_cron_scada_pull"
-
 
 class ScadaPullController(http.Controller):
-    @http.route(
-        "/api/scada/pull",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        readonly=False,  # auth="none" routes default to a read-only cursor
-        save_session=False,
-    )
-    @api_route
+    @api_route("/api/scada/pull", methods=["POST"], readonly=False)
     def request_pull(self, **_query):
         """Ask the scheduled pull to run as soon as a cron worker is free.
 

@@ -3,8 +3,8 @@
 from odoo import http
 from odoo.http import request
 
+from ..models.scada_source import CRON_XMLID
 from .api_http import GROUP_INTEGRATION, GROUP_MANAGER, api_route, authenticate, json_reply
-from .pull import CRON_XMLID
 
 MODULE = "scada_failure_report"
 SOURCE_FIELDS = (
@@ -23,16 +23,7 @@ def _iso(value):
 
 
 class ScadaStatusController(http.Controller):
-    @http.route(
-        "/api/scada/status",
-        type="http",
-        auth="none",
-        methods=["GET"],
-        csrf=False,
-        save_session=False,
-        readonly=True,
-    )
-    @api_route
+    @api_route("/api/scada/status", methods=["GET"], readonly=True)
     def status(self, **_query):
         user = authenticate(GROUP_INTEGRATION, GROUP_MANAGER, allow_session=False)
         env = request.env
