@@ -319,3 +319,23 @@ def test_diagnose_takes_the_database_from_the_config(plant, tmp_path, scada_uri)
         "SCADA database",
     ]
     assert [c.ok for c in checks if c.hop != "poller"] == [True] * 8
+
+
+def test_cli_silent_plc_is_one_row_and_nothing_on_stderr(plant, tmp_path, scada_uri):
+    _, port1, _ = plant
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    try:
+        config = _write(
+            tmp_path, "silent.toml", port1=port1, port2=listener.getsockname()[1], db=scada_uri
+        )
+        proc = _cli("--config", str(config))
+    finally:
+        listener.close()
+    assert proc.returncode == 1
+    plc_rows = [line for line in proc.stdout.splitlines() if line[2:].startswith("PLC:")]
+    assert [row[0] for row in plc_rows] == ["\u2713", "\u2717"], proc.stdout
+    assert "got no answer" in plc_rows[1]
+    # pymodbus's own log lines about the unanswered request stay out of the way.
+    assert proc.stderr == ""

@@ -105,6 +105,9 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     from .doctor import Settings, diagnose, report
     from .reader import Cursor
 
+    # A silent PLC makes pymodbus log each unanswered request; its row says it once.
+    _quiet_pymodbus(args)
+
     settings = Settings(
         config_path=args.config or None,
         db_uri=args.db or None,
