@@ -221,11 +221,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-pending-minutes",
         type=float,
         default=0,
+        metavar="MINUTES",
         help="flag the backlog when its oldest event waits longer than this "
         "(default 15 when the cursor comes from Odoo)",
     )
     p.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds to wait for Odoo (default 10)"
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for Odoo's answers (default 10)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=_cmd_doctor)
