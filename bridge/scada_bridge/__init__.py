@@ -19,7 +19,7 @@ from .errors import (
     SchemaMissing,
     SchemaVersionMismatch,
 )
-from .events import CLEARED, KINDS, RAISED, SEVERITIES, Event, NewEvent
+from .events import CLEARED, EVENT_FIELDS, KINDS, RAISED, SEVERITIES, Event, NewEvent, event_fields
 from .reader import START, Backlog, Batch, Cursor, RejectedRow, backlog, read_events
 from .schema import SCHEMA_VERSION, check_schema, current_version, migrate
 from .store import insert_events
@@ -28,6 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CLEARED",
+    "EVENT_FIELDS",
     "KINDS",
     "RAISED",
     "SCHEMA_VERSION",
@@ -56,6 +57,7 @@ __all__ = [
     "check_source",
     "connect",
     "current_version",
+    "event_fields",
     "insert_events",
     "migrate",
     "parse_target",

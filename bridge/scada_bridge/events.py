@@ -29,6 +29,26 @@ CONTRACT_COLUMNS = (
     "payload",
 )
 
+#: What an event carries from its first writer all the way into Odoo (the
+#: table's own bookkeeping - id, recorded_at, tx - stays behind).
+EVENT_FIELDS = (
+    "event_uid",
+    "kind",
+    "raise_uid",
+    "equipment_code",
+    "failure_code",
+    "description",
+    "severity",
+    "occurred_at",
+    "device",
+    "payload",
+)
+
+
+def event_fields(event: Event | NewEvent) -> dict[str, Any]:
+    """The :data:`EVENT_FIELDS` of an event, as a dict (``occurred_at`` stays a datetime)."""
+    return {name: getattr(event, name) for name in EVENT_FIELDS}
+
 
 @dataclass(frozen=True)
 class Event:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .events import NewEvent
+from .events import NewEvent, event_fields
 
 _logger = logging.getLogger(__name__)
 
@@ -29,18 +29,9 @@ FILE_NAME = "spool.jsonl"
 
 
 def event_to_json(event: NewEvent) -> dict[str, Any]:
-    return {
-        "event_uid": event.event_uid,
-        "kind": event.kind,
-        "raise_uid": event.raise_uid,
-        "equipment_code": event.equipment_code,
-        "failure_code": event.failure_code,
-        "description": event.description,
-        "severity": event.severity,
-        "occurred_at": event.occurred_at.isoformat(),
-        "device": event.device,
-        "payload": event.payload,
-    }
+    data = event_fields(event)
+    data["occurred_at"] = event.occurred_at.isoformat()
+    return data
 
 
 def event_from_json(data: dict[str, Any]) -> NewEvent:

@@ -308,7 +308,7 @@ class ScadaSource(models.Model):
         """Ingest one batch, log its rejected rows, store the cursor after it (not committed)."""
         counts = dict.fromkeys(COUNTS, 0)
         results = self.env["scada.failure.report"]._ingest_events(
-            [_event_dict(event) for event in batch.events], "pull", source=self
+            [scada_bridge.event_fields(event) for event in batch.events], "pull", source=self
         )
         for result in results:
             counts[result["result"]] += 1
@@ -457,21 +457,6 @@ class ScadaSource(models.Model):
             self.env.ref(CRON_XMLID)._trigger()
         if can_commit():
             self.env.cr.commit()  # pylint: disable=invalid-commit
-
-
-def _event_dict(event: scada_bridge.Event) -> dict[str, Any]:
-    return {
-        "event_uid": event.event_uid,
-        "kind": event.kind,
-        "raise_uid": event.raise_uid,
-        "equipment_code": event.equipment_code,
-        "failure_code": event.failure_code,
-        "description": event.description,
-        "severity": event.severity,
-        "occurred_at": event.occurred_at,
-        "device": event.device,
-        "payload": event.payload,
-    }
 
 
 def _add(summary: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
