@@ -76,6 +76,9 @@ class FakeOdoo:
         self.status: dict | None = _status()
         self.key = KEY
         self.forbidden = False
+        self.redirect: str | None = None
+        #: Every request received: (path, Authorization header).
+        self.requests: list[tuple[str, str | None]] = []
         self.seen_auth: list[str | None] = []
         fake = self
 
@@ -94,6 +97,14 @@ class FakeOdoo:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:
+                fake.requests.append((self.path, self.headers.get("Authorization")))
+                if fake.redirect and self.path != "/web/health":
+                    fake.seen_auth.append(self.headers.get("Authorization"))
+                    self.send_response(303)
+                    self.send_header("Location", fake.redirect)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
                 if self.path == "/web/health":
                     return self._json(200, {"status": "pass"})
                 if self.path == "/api/scada/status" and fake.status is not None:
@@ -320,3 +331,16 @@ def test_cli_all_good_json_exit_0_and_key_never_printed(odoo, scada_uri):
     hops = {c["hop"] for c in report_["checks"] if not c["skipped"]}
     assert hops == {"SCADA database", "Odoo"}
     assert KEY not in proc.stdout + proc.stderr
+
+
+def test_a_redirect_is_reported_and_the_key_never_follows_it(odoo):
+    catcher = FakeOdoo()  # where the redirect points: must never see the key
+    with catcher:
+        odoo.redirect = f"{catcher.url}/web/login"
+        checks = odoo_checks(odoo.url, KEY, now=NOW).checks
+    row = _rows(checks)["module"]
+    assert not row.ok
+    assert f"redirects to {catcher.url}/web/login (HTTP 303)" in row.detail
+    assert "dbfilter" in row.fix
+    assert catcher.requests == []  # not followed: neither the request nor the key
+    assert odoo.requests[-1] == ("/api/scada/status", f"Bearer {KEY}")

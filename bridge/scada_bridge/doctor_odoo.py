@@ -97,6 +97,13 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is reported, not followed: urllib would send the API key along."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
 def _get(url: str, path: str, *, key: str | None, timeout: float) -> Reply:
     """One GET; HTTP error statuses are replies, transport failures raise Unreachable."""
     parts = parse_url(url)
@@ -107,7 +114,7 @@ def _get(url: str, path: str, *, key: str | None, timeout: float) -> Reply:
     headers = {"Accept": "application/json", "User-Agent": "scada-bridge-doctor"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
-    handlers: list[urllib.request.BaseHandler] = []
+    handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
     if _is_loopback(host):
         # A proxy from the environment cannot reach this machine's loopback.
         handlers.append(urllib.request.ProxyHandler({}))
@@ -304,6 +311,20 @@ def odoo_checks(
         health = _get(url, HEALTH_PATH, key=None, timeout=timeout)
     except Unreachable as exc:
         return OdooResult([exc.check])
+    if 300 <= health.status < 400:
+        target = health.headers.get("Location", "?")
+        return OdooResult(
+            [
+                Check(
+                    HOP,
+                    "reachable",
+                    False,
+                    f"{url} redirects to {target} (HTTP {health.status})",
+                    "pass the URL Odoo is served at (scheme, host and port of that address) "
+                    "in --odoo-url",
+                )
+            ]
+        )
     if health.status != 200:
         return OdooResult(
             [
@@ -353,6 +374,19 @@ def odoo_checks(
                 "the key is valid but its user may not read SCADA status (403)",
                 "give that user the group SCADA Manager or SCADA Integration (Settings > "
                 "Users), or use a key of a user who has it",
+            )
+        )
+        return OdooResult(checks)
+    if 300 <= reply.status < 400:
+        checks.append(
+            Check(
+                HOP,
+                "module",
+                False,
+                f"{STATUS_PATH} redirects to {reply.headers.get('Location', '?')} "
+                f"(HTTP {reply.status}), the key was not sent there",
+                "Odoo picks no database for this request: set db_name/dbfilter in odoo.conf "
+                "so it serves one, or point --odoo-url past the proxy that redirects",
             )
         )
         return OdooResult(checks)
