@@ -43,6 +43,8 @@ PLANT = ROOT / "examples" / "docker-plant.toml"
 SCENARIO = ROOT / "examples" / "demo-scenario.toml"
 ODOO_SETUP = ROOT / "scripts" / "odoo_setup.py"
 DEFAULT_ODOO_PATH = "/opt/odoo18"
+#: Maintenance equipment for the plant's codes, so the failures link to it.
+PLANT_EQUIPMENT = "silo101=Silo 101 discharge motor;pump7=Pump 7;conv12=Conveyor 12;mix02=Mixer 2"
 LOGIN = "admin"
 PASSWORD = "admin"
 
@@ -416,6 +418,7 @@ def run(args: argparse.Namespace, procs: Processes, tmp: Path, cleanup: list) ->
                 "ODOO_ADMIN_PASSWORD": PASSWORD,
                 "SCADA_API_KEY_FILE": str(key_file),
                 "SCADA_PULL_SOON": "1",
+                "SCADA_EQUIPMENT": PLANT_EQUIPMENT,
             },
         )
     key = key_file.read_text().strip()

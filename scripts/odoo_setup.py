@@ -11,6 +11,8 @@ the source is found by name and updated. Settings come from the environment:
     ODOO_ADMIN_PASSWORD   when set, becomes the password of the login "admin"
     SCADA_API_KEY_FILE    when set, an API key of "admin" is written there (mode 0600)
     SCADA_PULL_SOON       when "1", the pull's scheduled action is due at once
+    SCADA_EQUIPMENT       "code=Name;code=Name": maintenance equipment to create (when no
+                          equipment has that SCADA code yet), so failures link to it
 """
 
 import os
@@ -29,6 +31,14 @@ if source:
 else:
     source = Source.create({"name": name, "connection_uri": uri})
     print(f"odoo_setup: source {name!r} created")
+
+Equipment = env["maintenance.equipment"].with_context(active_test=False)
+for item in filter(None, (os.environ.get("SCADA_EQUIPMENT") or "").split(";")):
+    code, _, label = item.partition("=")
+    code, label = code.strip(), (label or code).strip()
+    if not Equipment.search_count([("scada_code", "=", code)]):
+        Equipment.create({"name": label, "scada_code": code})
+        print(f"odoo_setup: equipment {label!r} (SCADA code {code!r}) created")
 
 admin = env.ref("base.user_admin")
 password = os.environ.get("ODOO_ADMIN_PASSWORD")
