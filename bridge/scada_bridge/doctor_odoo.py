@@ -8,7 +8,6 @@ of itself). The key is sent only in the Authorization header and never printed.
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import logging
 import socket
@@ -22,14 +21,13 @@ from typing import Any
 
 from .doctor import Check, age, split_fix
 from .errors import ConfigError
+from .odoo_url import DEFAULT_PORT, URL_ENV, is_loopback, parse_url
 from .reader import Cursor
 
 _logger = logging.getLogger(__name__)
 
 HOP = "Odoo"
-URL_ENV = "ODOO_URL"
 KEY_ENV = "ODOO_API_KEY"
-DEFAULT_PORT = 8069
 STATUS_PATH = "/api/scada/status"
 HEALTH_PATH = "/web/health"
 CRON_NAME = "SCADA: pull failures"
@@ -69,32 +67,8 @@ class OdooResult:
     cursor_source: str = ""
 
 
-def parse_url(url: str) -> urllib.parse.SplitResult:
-    """Check an Odoo base URL: http(s), a host, nothing after the path."""
-    parts = urllib.parse.urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"Odoo URL {url!r} is not valid: use http://HOST:PORT "
-            f"(e.g. http://127.0.0.1:{DEFAULT_PORT}) in --odoo-url or {URL_ENV}"
-        )
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:
-        raise ConfigError(f"Odoo URL {url!r} has an invalid port: use 1..65535") from None
-    return parts
-
-
 def _host_port(parts: urllib.parse.SplitResult) -> tuple[str, int]:
     return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -115,7 +89,7 @@ def _get(url: str, path: str, *, key: str | None, timeout: float) -> Reply:
     if key:
         headers["Authorization"] = f"Bearer {key}"
     handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
-    if _is_loopback(host):
+    if is_loopback(host):
         # A proxy from the environment cannot reach this machine's loopback.
         handlers.append(urllib.request.ProxyHandler({}))
     opener = urllib.request.build_opener(*handlers)

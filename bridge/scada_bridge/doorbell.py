@@ -20,8 +20,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from .doctor_odoo import _is_loopback, parse_url
 from .errors import ConfigError
+from .odoo_url import is_loopback, parse_url
 
 _logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class Doorbell:
         self._last_problem = ""
         # Odoo next to the poller must not be reached through an HTTP proxy
         # configured for the outside world.
-        handlers = [urllib.request.ProxyHandler({})] if _is_loopback(parts.hostname) else []
+        handlers = [urllib.request.ProxyHandler({})] if is_loopback(parts.hostname) else []
         self._opener = urllib.request.build_opener(*handlers)
 
     def __repr__(self) -> str:  # never the key
