@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -33,11 +32,10 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg2
 import scada_bridge
+from odoo_throwaway import ADDONS, ODOO_PATH, admin, drop_db, install_odoo_db
 from psycopg2 import sql
 from scada_bridge import NewEvent
 
-ODOO_PATH = os.environ.get("ODOO_PATH", "/opt/odoo18")
-ADDONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "addons")
 T0 = datetime(2026, 11, 2, 8, 0, 0, tzinfo=timezone.utc)
 TARGET_EVENTS_PER_S = 2000
 
@@ -48,21 +46,6 @@ def rss_mb(field: str = "VmRSS") -> float:
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
-
-
-def admin(statement: sql.Composable) -> None:
-    """Run CREATE/DROP DATABASE (outside any transaction block)."""
-    conn = psycopg2.connect(dbname="postgres")
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        conn.close()
-
-
-def drop_db(name: str) -> None:
-    admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def make_events(count: int) -> list[NewEvent]:
@@ -106,26 +89,6 @@ def create_scada_db(name: str, events: list[NewEvent]) -> str:
         conn.commit()
     conn.close()
     return uri
-
-
-def install_odoo_db(name: str) -> None:
-    print(f"installing scada_failure_report into Odoo database {name} ...", flush=True)
-    subprocess.run(
-        [
-            sys.executable,
-            os.path.join(ODOO_PATH, "odoo-bin"),
-            f"--addons-path={ODOO_PATH}/addons,{os.path.abspath(ADDONS)}",
-            "-d",
-            name,
-            "-i",
-            "scada_failure_report",
-            "--stop-after-init",
-            "--without-demo=all",
-            "--no-http",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
 
 
 def bench_reader(uri: str, batch_size: int) -> tuple[int, float]:

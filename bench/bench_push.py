@@ -39,30 +39,14 @@ from datetime import datetime, timedelta, timezone
 import psycopg2
 import requests
 import scada_bridge
+from odoo_throwaway import ADDONS, ODOO_PATH, admin, drop_db, install_odoo_db
 from psycopg2 import sql
 from scada_bridge import NewEvent
 
-ODOO_PATH = os.environ.get("ODOO_PATH", "/opt/odoo18")
-ADDONS = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "addons"))
 T0 = datetime(2026, 11, 2, 8, 0, 0, tzinfo=timezone.utc)
 API = "/api/scada/equipment-failure"
 SERVER_START_TIMEOUT_S = 120
 PULL_TIMEOUT_S = 300
-
-
-def admin(statement: sql.Composable) -> None:
-    """Run CREATE/DROP DATABASE (outside any transaction block)."""
-    conn = psycopg2.connect(dbname="postgres")
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        conn.close()
-
-
-def drop_db(name: str) -> None:
-    admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def free_port() -> int:
@@ -86,26 +70,6 @@ def make_events(count: int, phase: int) -> list[dict]:
         }
         for n in range(count)
     ]
-
-
-def install_odoo_db(name: str) -> None:
-    print(f"installing scada_failure_report into Odoo database {name} ...", flush=True)
-    subprocess.run(
-        [
-            sys.executable,
-            os.path.join(ODOO_PATH, "odoo-bin"),
-            f"--addons-path={ODOO_PATH}/addons,{ADDONS}",
-            "-d",
-            name,
-            "-i",
-            "scada_failure_report",
-            "--stop-after-init",
-            "--without-demo=all",
-            "--no-http",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
 
 
 def prepare_odoo(odoo_db: str, scada_uri: str) -> str:
