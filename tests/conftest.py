@@ -80,3 +80,16 @@ def scada_conn(scada_uri) -> Iterator[psycopg2.extensions.connection]:
     conn = connect(scada_uri, autocommit=True)
     yield conn
     conn.close()
+
+
+@pytest.fixture
+def db_proxy(scada_uri):
+    """A TCP proxy in front of PostgreSQL: ``stop()`` cuts the database like a dead
+    link, ``pause()`` stalls it; ``via(scada_uri)`` is the DSN through it."""
+    from tests.poller_fixtures import TcpProxy
+
+    proxy = TcpProxy(5432)
+    proxy.start()
+    yield proxy
+    proxy.resume()
+    proxy.stop()

@@ -62,6 +62,10 @@ class TcpProxy:
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
+    def via(self, uri: str) -> str:
+        """The libpq DSN reaching ``uri``'s database through this proxy."""
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname={dbname(uri)}"
+
     def stop(self) -> None:
         """Refuse new connections and cut every open one."""
         if self._listener is not None:

@@ -18,9 +18,7 @@ from scada_bridge.registers import encode_ascii
 
 from tests.poller_fixtures import (
     Running,
-    TcpProxy,
     config_text,
-    dbname,
     free_port,
     plc_block,
     rows,
@@ -65,10 +63,6 @@ async def _wait_flag(sim, value: int, timeout: float = 6.0) -> None:
     raise AssertionError(f"mailbox flag never became {value}")
 
 
-def _via_proxy(uri: str, proxy: TcpProxy) -> str:
-    return f"host=127.0.0.1 port={proxy.port} user=postgres dbname={dbname(uri)}"
-
-
 def test_record_is_stored_with_plc_time_then_acknowledged_once(tmp_path, scada_uri):
     port = free_port()
     config = _config(tmp_path, scada_uri, port)
@@ -94,16 +88,14 @@ def test_record_is_stored_with_plc_time_then_acknowledged_once(tmp_path, scada_u
     assert second[:2] == ("conv12", "Belt torn")
 
 
-def test_flag_stays_0_while_the_database_write_is_stalled(tmp_path, scada_uri):
-    proxy = TcpProxy(5432)
-    proxy.start()
+def test_flag_stays_0_while_the_database_write_is_stalled(tmp_path, scada_uri, db_proxy):
     port = free_port()
-    config = _config(tmp_path, _via_proxy(scada_uri, proxy), port)
+    config = _config(tmp_path, db_proxy.via(scada_uri), port)
 
     async def scenario():
         async with simulated(config) as sim, Running(config):
             await asyncio.sleep(0.2)
-            proxy.pause()  # the INSERT will hang on the wire, like a stalled link
+            db_proxy.pause()  # the INSERT will hang on the wire, like a stalled link
             try:
                 await sim.post_mailbox("plc1", "silo101", "Stalled write")
                 await asyncio.sleep(1.0)  # ~20 polls
@@ -111,58 +103,51 @@ def test_flag_stays_0_while_the_database_write_is_stalled(tmp_path, scada_uri):
                 assert flag == 0, "acknowledged before the event is durable"
                 assert _mailbox_rows(scada_uri) == []
             finally:
-                proxy.resume()  # else the stuck writer thread would hang the test
+                db_proxy.resume()  # else the stuck writer thread would hang the test
             while await sim.mailbox_flag("plc1") == 0:
                 await asyncio.sleep(0.01)
             # Flag 1 seen: the committed row must already be visible.
             assert [r[1] for r in _mailbox_rows(scada_uri)] == ["Stalled write"]
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        proxy.resume()
-        proxy.stop()
+    asyncio.run(scenario())
 
 
-def test_database_down_record_spooled_and_acknowledged_then_delivered(tmp_path, scada_uri):
-    proxy = TcpProxy(5432)
-    proxy.start()
+def test_database_down_record_spooled_and_acknowledged_then_delivered(
+    tmp_path, scada_uri, db_proxy
+):
     port = free_port()
-    config = _config(tmp_path, _via_proxy(scada_uri, proxy), port)
+    config = _config(tmp_path, db_proxy.via(scada_uri), port)
 
     async def scenario():
         async with simulated(config) as sim, Running(config):
             await asyncio.sleep(0.2)
-            proxy.stop()  # database unreachable: connections cut, new ones refused
+            db_proxy.stop()  # database unreachable: connections cut, new ones refused
             await sim.post_mailbox("plc1", "silo101", "While DB down")
             await _wait_flag(sim, 1)  # the PLC is not blocked by the database outage
             assert _mailbox_rows(scada_uri) == []
             assert "While DB down" in (tmp_path / "state" / "spool.jsonl").read_text()
-            proxy.start()
+            db_proxy.start()
             await wait_until(lambda: _mailbox_rows(scada_uri), what="spool flushed")
             await wait_until(
                 lambda: (tmp_path / "state" / "spool.jsonl").read_text() == "",
                 what="spool emptied",
             )
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        proxy.stop()
+    asyncio.run(scenario())
     assert [r[1] for r in _mailbox_rows(scada_uri)] == ["While DB down"]
 
 
-def test_flag_stays_0_when_neither_database_nor_spool_can_hold_the_event(tmp_path, scada_uri):
-    proxy = TcpProxy(5432)
-    proxy.start()
+def test_flag_stays_0_when_neither_database_nor_spool_can_hold_the_event(
+    tmp_path, scada_uri, db_proxy
+):
     port = free_port()
-    config = _config(tmp_path, _via_proxy(scada_uri, proxy), port)
+    config = _config(tmp_path, db_proxy.via(scada_uri), port)
     spool = tmp_path / "state" / "spool.jsonl"
 
     async def scenario():
         async with simulated(config) as sim, Running(config):
             await asyncio.sleep(0.2)
-            proxy.stop()
+            db_proxy.stop()
             spool.unlink()
             spool.mkdir()  # the spool file cannot be opened for writing any more
             await sim.post_mailbox("plc1", "silo101", "Nowhere to go")
@@ -170,14 +155,11 @@ def test_flag_stays_0_when_neither_database_nor_spool_can_hold_the_event(tmp_pat
             assert await sim.mailbox_flag("plc1") == 0
             shutil.rmtree(spool)
             spool.touch()
-            proxy.start()
+            db_proxy.start()
             await _wait_flag(sim, 1)
             await wait_until(lambda: _mailbox_rows(scada_uri), what="event stored")
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        proxy.stop()
+    asyncio.run(scenario())
     assert [r[1] for r in _mailbox_rows(scada_uri)] == ["Nowhere to go"]
 
 

@@ -14,9 +14,7 @@ from scada_bridge.simulator import Simulator
 
 from tests.poller_fixtures import (
     Running,
-    TcpProxy,
     config_text,
-    dbname,
     free_port,
     plc_block,
     rows,
@@ -53,11 +51,9 @@ def _history(uri):
     return out
 
 
-def test_database_down_spool_survives_restart_and_flushes_in_order(tmp_path, scada_uri):
-    proxy = TcpProxy(5432)
-    proxy.start()
+def test_database_down_spool_survives_restart_and_flushes_in_order(tmp_path, scada_uri, db_proxy):
     port = free_port()
-    uri = f"host=127.0.0.1 port={proxy.port} user=postgres dbname={dbname(scada_uri)}"
+    uri = db_proxy.via(scada_uri)
     config = write_config(
         tmp_path / "plant.toml",
         config_text(uri, tmp_path / "state", plc_block("plc1", port, THREE_COILS)),
@@ -67,7 +63,7 @@ def test_database_down_spool_survives_restart_and_flushes_in_order(tmp_path, sca
         async with simulated(config) as sim:
             async with Running(config):
                 await asyncio.sleep(0.2)
-                proxy.stop()
+                db_proxy.stop()
                 for equipment, code, active, n in (
                     ("eq0", "F0", True, 1),
                     ("eq1", "F1", True, 2),
@@ -84,14 +80,11 @@ def test_database_down_spool_survives_restart_and_flushes_in_order(tmp_path, sca
                 await sim.set_condition("plc1", "eq1", "F1", False)
                 await wait_until(lambda: _spooled(tmp_path) == 5, what="5th event spooled")
                 assert rows(scada_uri) == []
-                proxy.start()
+                db_proxy.start()
                 await wait_until(lambda: len(rows(scada_uri)) == 5, what="spool flushed")
                 await wait_until(lambda: _spooled(tmp_path) == 0, what="spool emptied")
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        proxy.stop()
+    asyncio.run(scenario())
     assert _history(scada_uri) == [
         ("raised", "eq0", None),
         ("raised", "eq1", None),
@@ -101,11 +94,11 @@ def test_database_down_spool_survives_restart_and_flushes_in_order(tmp_path, sca
     ]
 
 
-def test_spool_left_at_stop_is_flushed_at_next_start_without_duplicates(tmp_path, scada_uri):
-    proxy = TcpProxy(5432)
-    proxy.start()
+def test_spool_left_at_stop_is_flushed_at_next_start_without_duplicates(
+    tmp_path, scada_uri, db_proxy
+):
     port = free_port()
-    uri = f"host=127.0.0.1 port={proxy.port} user=postgres dbname={dbname(scada_uri)}"
+    uri = db_proxy.via(scada_uri)
     config = write_config(
         tmp_path / "plant.toml",
         config_text(uri, tmp_path / "state", plc_block("plc1", port, THREE_COILS)),
@@ -116,18 +109,15 @@ def test_spool_left_at_stop_is_flushed_at_next_start_without_duplicates(tmp_path
             async with Running(config):
                 await sim.set_condition("plc1", "eq0", "F0", True)
                 await wait_until(lambda: len(rows(scada_uri)) == 1, what="direct insert")
-                proxy.stop()
+                db_proxy.stop()
                 await sim.set_condition("plc1", "eq1", "F1", True)
                 await wait_until(lambda: _spooled(tmp_path) == 1, what="spooled")
-            proxy.start()
+            db_proxy.start()
             async with Running(config):
                 await wait_until(lambda: len(rows(scada_uri)) == 2, what="flushed at start")
                 await asyncio.sleep(0.4)  # eq0 and eq1 still active: no second raise
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        proxy.stop()
+    asyncio.run(scenario())
     assert _history(scada_uri) == [("raised", "eq0", None), ("raised", "eq1", None)]
 
 
@@ -207,13 +197,13 @@ address = 0
     assert sum("ok again" in m for m in slow_lines) == 1, slow_lines
 
 
-def test_condition_events_wait_in_order_when_neither_database_nor_spool_works(tmp_path, scada_uri):
+def test_condition_events_wait_in_order_when_neither_database_nor_spool_works(
+    tmp_path, scada_uri, db_proxy
+):
     """Database down and the spool unwritable (a directory where its file goes):
     the raise and its clear are kept and stored, in order, once the spool works again."""
-    proxy = TcpProxy(5432)
-    proxy.start()
     port = free_port()
-    uri = f"host=127.0.0.1 port={proxy.port} user=postgres dbname={dbname(scada_uri)}"
+    uri = db_proxy.via(scada_uri)
     config = write_config(
         tmp_path / "plant.toml",
         config_text(uri, tmp_path / "state", plc_block("plc1", port, THREE_COILS)),
@@ -223,7 +213,7 @@ def test_condition_events_wait_in_order_when_neither_database_nor_spool_works(tm
     async def scenario():
         async with simulated(config) as sim, Running(config):
             await asyncio.sleep(0.2)
-            proxy.stop()
+            db_proxy.stop()
             spool.unlink()
             spool.mkdir()
             await sim.set_condition("plc1", "eq0", "F0", True)
@@ -232,13 +222,10 @@ def test_condition_events_wait_in_order_when_neither_database_nor_spool_works(tm
             await asyncio.sleep(0.3)
             spool.rmdir()
             await wait_until(lambda: spool.is_file() and _spooled(tmp_path) == 2, what="spooled")
-            proxy.start()
+            db_proxy.start()
             await wait_until(lambda: len(rows(scada_uri)) == 2, what="stored")
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        proxy.stop()
+    asyncio.run(scenario())
     assert _history(scada_uri) == [("raised", "eq0", None), ("cleared", "eq0", 0)]
 
 

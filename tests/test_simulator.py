@@ -236,13 +236,11 @@ def test_simulate_port_in_use_is_one_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_sigterm_while_the_database_is_down_keeps_the_spool_and_exits_0(tmp_path, scada_uri):
-    from tests.poller_fixtures import TcpProxy, dbname
-
-    proxy = TcpProxy(5432)
-    proxy.start()
+def test_sigterm_while_the_database_is_down_keeps_the_spool_and_exits_0(
+    tmp_path, scada_uri, db_proxy
+):
     port = free_port()
-    uri = f"host=127.0.0.1 port={proxy.port} user=postgres dbname={dbname(scada_uri)}"
+    uri = db_proxy.via(scada_uri)
     path = tmp_path / "plant.toml"
     write_config(path, config_text(uri, tmp_path / "state", plc_block("a", port, TWO_PLCS_BODY)))
     sim = _start(["simulate", "--config", str(path)], tmp_path / "sim.log")
@@ -251,7 +249,7 @@ def test_sigterm_while_the_database_is_down_keeps_the_spool_and_exits_0(tmp_path
         client = _client(port)
         poll = _start(["poll", "--config", str(path)], tmp_path / "poll.log")
         _wait(lambda: rows(scada_uri, "SELECT 1 FROM scada.plc_status"), what="poller running")
-        proxy.stop()
+        db_proxy.stop()
         client.write_coil(2, True, device_id=1)
         spool = tmp_path / "state" / "spool.jsonl"
         _wait(lambda: spool.exists() and spool.read_text().count("\n") == 1, what="spooled")
@@ -261,7 +259,6 @@ def test_sigterm_while_the_database_is_down_keeps_the_spool_and_exits_0(tmp_path
         if poll and poll.poll() is None:
             poll.kill()
         _stop(sim)
-        proxy.stop()
     log = (tmp_path / "poll.log").read_text()
     assert "stopped with 1 event(s) still in the spool" in log
     assert "Traceback" not in log

@@ -12,22 +12,6 @@ CLEARED = "cleared"
 KINDS = (RAISED, CLEARED)
 SEVERITIES = ("low", "medium", "high", "critical")
 
-#: Columns of scada.equipment_failure that other programs may rely on, in order.
-CONTRACT_COLUMNS = (
-    "id",
-    "event_uid",
-    "kind",
-    "raise_uid",
-    "equipment_code",
-    "failure_code",
-    "description",
-    "severity",
-    "occurred_at",
-    "recorded_at",
-    "device",
-    "tx",
-    "payload",
-)
 
 #: What an event carries from its first writer all the way into Odoo (the
 #: table's own bookkeeping - id, recorded_at, tx - stays behind).
@@ -48,6 +32,11 @@ EVENT_FIELDS = (
 def event_fields(event: Event | NewEvent) -> dict[str, Any]:
     """The :data:`EVENT_FIELDS` of an event, as a dict (``occurred_at`` stays a datetime)."""
     return {name: getattr(event, name) for name in EVENT_FIELDS}
+
+
+#: Columns of scada.equipment_failure that other programs may rely on: what an
+#: event carries, plus the table's own bookkeeping.
+CONTRACT_COLUMNS = ("id", *EVENT_FIELDS, "recorded_at", "tx")
 
 
 @dataclass(frozen=True)

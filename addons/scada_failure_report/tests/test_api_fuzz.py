@@ -12,24 +12,15 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from odoo.tests import tagged
+from scada_bridge import EVENT_FIELDS
 
 from .api_common import API, ScadaApiCase
 
 _logger = logging.getLogger(__name__)
 
 EXAMPLES = 520
-FIELDS = (
-    "event_uid",
-    "kind",
-    "raise_uid",
-    "equipment_code",
-    "failure_code",
-    "description",
-    "severity",
-    "occurred_at",
-    "date",
-    "device",
-)
+#: Every field a client may send ("payload" is the event itself, not a field).
+FIELDS = (*(name for name in EVENT_FIELDS if name != "payload"), "date")
 TRICKY_TEXT = [
     "",
     " ",
