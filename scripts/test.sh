@@ -88,10 +88,11 @@ fi
 
 # -- summary ----------------------------------------------------------------------
 echo
-echo "tier      passed  failed  skipped"
+echo "tier         ran  passed  failed  skipped"
 tp=0; tf=0; ts=0
 for t in "${TIERS[@]}"; do
-    printf "%-8s %7d %7d %8d\n" "$t" "${PASSED[$t]}" "${FAILED[$t]}" "${SKIPPED[$t]}"
+    printf "%-8s %7d %7d %7d %8d\n" "$t" $((PASSED[$t] + FAILED[$t] + SKIPPED[$t])) \
+        "${PASSED[$t]}" "${FAILED[$t]}" "${SKIPPED[$t]}"
     tp=$((tp + PASSED[$t])); tf=$((tf + FAILED[$t])); ts=$((ts + SKIPPED[$t]))
 done
 if (( ${SKIPPED[odoo]:-0} > 0 )); then
