@@ -47,6 +47,7 @@ echo "== lint (ruff check + ruff format --check, pylint-odoo on the module)" >&2
 if "$VENV/bin/ruff" check . >&2 && "$VENV/bin/ruff" format --check . >&2 \
     && "$VENV/bin/pylint" --load-plugins=pylint_odoo --disable=all --enable=odoolint \
         --disable=missing-readme --valid-odoo-versions=18.0 --score=n \
+        --manifest-required-authors="SCADA Failure Bridge contributors" \
         addons/scada_failure_report >&2; then
     record lint 1 0 0
 else
