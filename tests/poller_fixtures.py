@@ -42,6 +42,25 @@ def dbname(uri: str) -> str:
     return psycopg2.extensions.parse_dsn(uri)["dbname"]
 
 
+#: The smallest valid plant file: one PLC, one condition.
+MINIMAL_PLANT = """
+[database]
+uri = "postgresql://scada@127.0.0.1:5432/scada"
+
+[[plc]]
+name = "line1"
+host = "127.0.0.1"
+port = 5020
+
+  [[plc.condition]]
+  equipment = "silo101"
+  failure_code = "START_FAILURE"
+  description = "Motor did not start"
+  table = "coil"
+  address = 0
+"""
+
+
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to a target; stop()/start() and pause()/resume() it."""
 

@@ -14,24 +14,11 @@ from scada_bridge.cli import main
 from scada_bridge.config import COIL, HOLDING_REGISTER, load
 from scada_bridge.errors import ConfigError
 
+from tests.poller_fixtures import MINIMAL_PLANT
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "plant.toml"
 
-GOOD = """
-[database]
-uri = "postgresql://scada@127.0.0.1:5432/scada"
-
-[[plc]]
-name = "line1"
-host = "127.0.0.1"
-port = 5020
-
-  [[plc.condition]]
-  equipment = "silo101"
-  failure_code = "START_FAILURE"
-  description = "Motor did not start"
-  table = "coil"
-  address = 0
-"""
+GOOD = MINIMAL_PLANT
 
 
 def _write(tmp_path: Path, text: str) -> Path:

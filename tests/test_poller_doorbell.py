@@ -24,27 +24,12 @@ from scada_bridge.events import NewEvent
 from scada_bridge.poller import Writer
 from scada_bridge.sink import EventSink
 
-PLANT = """
-[database]
-uri = "postgresql://scada@127.0.0.1:5432/scada"
-
-[[plc]]
-name = "line1"
-host = "127.0.0.1"
-port = 5020
-
-  [[plc.condition]]
-  equipment = "silo101"
-  failure_code = "START_FAILURE"
-  description = "Motor did not start"
-  table = "coil"
-  address = 0
-"""
+from tests.poller_fixtures import MINIMAL_PLANT
 
 
 def _config(tmp_path: Path, odoo: str):
     path = tmp_path / "plant.toml"
-    path.write_text(textwrap.dedent(PLANT) + textwrap.dedent(odoo), encoding="utf-8")
+    path.write_text(textwrap.dedent(MINIMAL_PLANT) + textwrap.dedent(odoo), encoding="utf-8")
     return load(path)
 
 

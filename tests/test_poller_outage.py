@@ -36,6 +36,14 @@ address = {i}
 )
 
 
+def _three_coil_plant(tmp_path, uri: str, port: int):
+    """plc1 on ``port`` watching coils 0..2 (eq0..eq2), storing into ``uri``."""
+    return write_config(
+        tmp_path / "plant.toml",
+        config_text(uri, tmp_path / "state", plc_block("plc1", port, THREE_COILS)),
+    )
+
+
 def _spooled(tmp_path) -> int:
     text = (tmp_path / "state" / "spool.jsonl").read_text()
     return len(text.splitlines())
@@ -54,10 +62,7 @@ def _history(uri):
 def test_database_down_spool_survives_restart_and_flushes_in_order(tmp_path, scada_uri, db_proxy):
     port = free_port()
     uri = db_proxy.via(scada_uri)
-    config = write_config(
-        tmp_path / "plant.toml",
-        config_text(uri, tmp_path / "state", plc_block("plc1", port, THREE_COILS)),
-    )
+    config = _three_coil_plant(tmp_path, uri, port)
 
     async def scenario():
         async with simulated(config) as sim:
@@ -99,10 +104,7 @@ def test_spool_left_at_stop_is_flushed_at_next_start_without_duplicates(
 ):
     port = free_port()
     uri = db_proxy.via(scada_uri)
-    config = write_config(
-        tmp_path / "plant.toml",
-        config_text(uri, tmp_path / "state", plc_block("plc1", port, THREE_COILS)),
-    )
+    config = _three_coil_plant(tmp_path, uri, port)
 
     async def scenario():
         async with simulated(config) as sim:
@@ -204,10 +206,7 @@ def test_condition_events_wait_in_order_when_neither_database_nor_spool_works(
     the raise and its clear are kept and stored, in order, once the spool works again."""
     port = free_port()
     uri = db_proxy.via(scada_uri)
-    config = write_config(
-        tmp_path / "plant.toml",
-        config_text(uri, tmp_path / "state", plc_block("plc1", port, THREE_COILS)),
-    )
+    config = _three_coil_plant(tmp_path, uri, port)
     spool = tmp_path / "state" / "spool.jsonl"
 
     async def scenario():
