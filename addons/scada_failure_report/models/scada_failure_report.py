@@ -73,7 +73,9 @@ class ScadaFailureReport(models.Model):
     )
     state = fields.Selection(
         [("active", "Active"), ("cleared", "Cleared")],
-        default="active",
+        compute="_compute_state",
+        store=True,
+        precompute=True,  # known before INSERT: the column is NOT NULL
         required=True,
         readonly=True,
         index=True,
@@ -99,6 +101,12 @@ class ScadaFailureReport(models.Model):
         ("event_uid_uniq", "unique(event_uid)", "This failure event is already recorded."),
         ("clear_uid_uniq", "unique(clear_uid)", "This clear event is already recorded."),
     ]
+
+    @api.depends("clear_uid")
+    def _compute_state(self) -> None:
+        # A failure is cleared exactly when its clear event is known.
+        for report in self:
+            report.state = "cleared" if report.clear_uid else "active"
 
     @api.depends("started_at", "cleared_at")
     def _compute_duration(self) -> None:
@@ -166,7 +174,7 @@ class ScadaFailureReport(models.Model):
         reports = self.with_context(**INGEST_CONTEXT)
         new_raise_uids = {event["event_uid"] for _index, event in raises}
         waiting = reports._ingest_close_stored(clears, new_raise_uids, results)
-        reports._ingest_create(raises, clears, stored, results)
+        reports._ingest_create(raises, clears, new_raise_uids, stored, results)
         reports._ingest_keep_waiting(waiting, stored, results)
         for index, event in enumerate(parsed):
             if results[index] is None:  # the same event twice in one call
@@ -191,7 +199,7 @@ class ScadaFailureReport(models.Model):
                 if event["raise_uid"] not in new_raise_uids:
                     waiting.append((index, event))
                 continue  # its raise is in this call: closed when created
-            if report.state == "active" and not report.clear_uid:
+            if not report.clear_uid:
                 report.write(_clear_vals(event))
                 results[index] = _result(event["event_uid"], report.id, "cleared")
             else:
@@ -208,13 +216,13 @@ class ScadaFailureReport(models.Model):
         self,
         raises: list[tuple[int, dict]],
         clears: list[tuple[int, dict]],
+        new_raise_uids: set[str],
         stored: dict[str, Any],
         results: list,
     ) -> None:
         """Create the new failures in one create(), closed at once when their clear is known."""
         if not raises:
             return
-        new_raise_uids = {event["event_uid"] for _index, event in raises}
         clears_by_raise: dict[str, list[tuple[int, dict]]] = {}
         for index, event in clears:
             if event["raise_uid"] in new_raise_uids:
@@ -244,9 +252,7 @@ class ScadaFailureReport(models.Model):
             }
             if event["event_uid"] in earlier:
                 first = earlier[event["event_uid"]][0]
-                vals.update(
-                    clear_uid=first.event_uid, cleared_at=first.occurred_at, state="cleared"
-                )
+                vals.update(clear_uid=first.event_uid, cleared_at=first.occurred_at)
             elif event["event_uid"] in clears_by_raise:
                 vals.update(_clear_vals(clears_by_raise[event["event_uid"]][0][1]))
             vals_list.append(vals)
@@ -392,4 +398,4 @@ def _result(event_uid: str, report_id: int | bool, result: str) -> dict[str, Any
 
 
 def _clear_vals(event: dict[str, Any]) -> dict[str, Any]:
-    return {"clear_uid": event["event_uid"], "cleared_at": event["occurred_at"], "state": "cleared"}
+    return {"clear_uid": event["event_uid"], "cleared_at": event["occurred_at"]}
