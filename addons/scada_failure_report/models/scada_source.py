@@ -342,6 +342,15 @@ class ScadaSource(models.Model):
     def _pull_commit(self, done: int, remaining: int) -> None:
         """Make the batch durable and tell the cron how far it got (progress needs a commit)."""
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        self._commit()
+
+    def _commit(self) -> None:
+        """Commit what the pull has made durable so far; never inside tests.
+
+        The pull's only commits go through here: after each batch (with the
+        cursor), after recording a failure (so a person sees it), and at the
+        end of a cron run.
+        """
         if can_commit():
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
@@ -349,8 +358,7 @@ class ScadaSource(models.Model):
         _logger.warning("SCADA pull of %s failed: %s", self.name, message)
         self._record_failure(message)
         log.write({**_log_vals(summary, t0, self.cursor or ""), "state": "error", "error": message})
-        if can_commit():
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+        self._commit()
         summary.update(error=message, cursor=self.cursor or "", more=False)
         return summary
 
@@ -447,16 +455,14 @@ class ScadaSource(models.Model):
                 if can_commit():
                     self.env.cr.rollback()
                 source._record_failure(self.env._("pull crashed: %s (see the server log)", exc))
-                if can_commit():
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                source._commit()
                 continue
             more = more or result["more"]
         self.env["ir.cron"]._notify_progress(done=progress["done"], remaining=0)
         if more:
             # Rerun right away in a fresh job (and a fresh time limit).
             self.env.ref(CRON_XMLID)._trigger()
-        if can_commit():
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+        self._commit()
 
 
 def _add(summary: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
