@@ -1,6 +1,7 @@
 """``/api/scada/equipment-failure``: push failures (POST) and list them (GET)."""
 
 import psycopg2
+import psycopg2.errors
 from odoo import http
 from odoo.exceptions import UserError
 from odoo.http import request
@@ -67,7 +68,9 @@ class EquipmentFailureController(http.Controller):
                 results = request.env["scada.failure.report"]._ingest_events(events, "push")
         except UserError as exc:  # includes ValidationError
             raise ApiError(422, f"events refused, nothing was written: {exc}", **refuse) from None
-        except psycopg2.IntegrityError:
+        except psycopg2.errors.UniqueViolation:
+            # Only a duplicate event uid means a concurrent writer; any other
+            # integrity error is a bug and is answered (and logged) as one.
             raise ApiError(
                 409,
                 "another request is writing the same events right now; "
