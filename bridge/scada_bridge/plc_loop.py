@@ -56,6 +56,15 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+#: The pymodbus client method reading each table (read function codes only).
+_READ_METHOD = {
+    COIL: "read_coils",
+    DISCRETE_INPUT: "read_discrete_inputs",
+    HOLDING_REGISTER: "read_holding_registers",
+    INPUT_REGISTER: "read_input_registers",
+}
+
+
 class PlcDown(Exception):
     """This poll failed; ``state`` is 'unreachable' or 'error'."""
 
@@ -218,12 +227,7 @@ class PlcLoop:
 
     async def _read(self, read: Read) -> Sequence[int | bool]:
         assert self.client is not None
-        call = {
-            COIL: self.client.read_coils,
-            DISCRETE_INPUT: self.client.read_discrete_inputs,
-            HOLDING_REGISTER: self.client.read_holding_registers,
-            INPUT_REGISTER: self.client.read_input_registers,
-        }[read.table]
+        call = getattr(self.client, _READ_METHOD[read.table])
         what = f"{read.table} {read.address}..{read.address + read.count - 1}"
         try:
             rr = await call(read.address, count=read.count, device_id=self.plc.device_id)

@@ -49,12 +49,13 @@ class Writer:
         self._retry: list[NewEvent] = []
         self._failing = False
 
-    def submit(self, events: list[NewEvent], *, durable: bool = False) -> asyncio.Future[str]:
-        """Queue events; the future resolves to 'database' or 'spool' once they are durable."""
-        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((events, future if durable else None))
-        if not durable:
-            future.cancel()
+    def submit(
+        self, events: list[NewEvent], *, durable: bool = False
+    ) -> asyncio.Future[str] | None:
+        """Queue events. With ``durable``, return a future that resolves to 'database'
+        or 'spool' once they are durable (a mailbox waits for it before acknowledging)."""
+        future = asyncio.get_running_loop().create_future() if durable else None
+        self._queue.put_nowait((events, future))
         return future
 
     async def run(self, stop: asyncio.Event) -> None:
