@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from scada_bridge.config import load
-from scada_bridge.doctor_plc import MIN_TIMEOUT, Probe, plc_checks, probe_plc
+from scada_bridge.doctor.plc import MIN_TIMEOUT, Probe, plc_checks, probe_plc
 
 PLC = """
 [[plc]]

@@ -39,7 +39,8 @@ import psycopg2
 from pymodbus.client import ModbusTcpClient
 from scada_bridge import connect, migrate
 from scada_bridge.config import load
-from scada_bridge.poller import PlcLoop, Poller
+from scada_bridge.poller import Poller
+from scada_bridge.poller.plc_loop import PlcLoop
 
 ADMIN_DSN = os.environ.get("SCADA_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres")
 
@@ -130,7 +131,7 @@ async def measure_async_cycle(config, rounds: int) -> list[float]:
         def submit(self, *_a, **_k):  # pragma: no cover - not used by _poll
             raise AssertionError
 
-    from scada_bridge.status import PlcStatus
+    from scada_bridge.store.plc_status import PlcStatus
 
     loops = [
         PlcLoop(

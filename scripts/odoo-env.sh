@@ -32,6 +32,11 @@ if [[ ! -x "$VENV/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; th
     rm -f "$reqs" "$reqs.bridge"
     echo "$want" > "$stamp"
 fi
-# The bridge itself changes with every commit: always refresh it (no deps: pinned above).
-"$VENV/bin/pip" install -q --no-deps "$HERE/bridge" >&2
+# The bridge itself changes with every commit: always refresh it (no deps: pinned above),
+# under a lock, since several clones may share this venv. The test tier puts its own
+# clone's bridge first on PYTHONPATH, so it never runs another clone's copy.
+(
+    flock -w 300 9 || true
+    "$VENV/bin/pip" install -q --no-deps "$HERE/bridge" >&2
+) 9>"$VENV/.bridge-install.lock"
 echo "$VENV/bin/python"

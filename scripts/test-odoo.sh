@@ -40,7 +40,8 @@ trap cleanup EXIT
 echo "odoo: installing scada_failure_report into $DB and running tests $TAGS (log: $LOG)" >&2
 start=$(date +%s)
 # Odoo refuses the 'postgres' superuser: it runs as this OS user over the socket.
-(cd "$ODOO_PATH" && timeout 1800 "$PY" odoo-bin \
+# This clone's bridge first: the shared venv's copy may be another clone's.
+(cd "$ODOO_PATH" && PYTHONPATH="$ROOT/bridge${PYTHONPATH:+:$PYTHONPATH}" timeout 1800 "$PY" odoo-bin \
     --addons-path="$ODOO_PATH/addons,$ROOT/addons" \
     --data-dir="$DATA_DIR" \
     -d "$DB" -i scada_failure_report --without-demo=all \

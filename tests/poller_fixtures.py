@@ -21,7 +21,7 @@ import psycopg2
 import psycopg2.extensions
 from scada_bridge.config import Config, load
 from scada_bridge.poller import Poller
-from scada_bridge.simulator import Simulator
+from scada_bridge.simulator.server import Simulator
 
 FAST_POLLER = """
 [poller]

@@ -4,8 +4,7 @@ The reader side (``read_events``, ``backlog``, ``check_source``) is what Odoo
 imports; nothing in this package imports Odoo.
 """
 
-from .check import SourceCheck, check_source
-from .db import connect, parse_target
+from ._version import __version__ as __version__
 from .errors import (
     AuthenticationFailed,
     ConfigError,
@@ -20,11 +19,11 @@ from .errors import (
     SchemaVersionMismatch,
 )
 from .events import CLEARED, EVENT_FIELDS, KINDS, RAISED, SEVERITIES, Event, NewEvent, event_fields
-from .reader import START, Backlog, Batch, Cursor, RejectedRow, backlog, read_events
-from .schema import SCHEMA_VERSION, check_schema, current_version, migrate
-from .store import insert_events
-
-__version__ = "0.1.0"
+from .store.check import SourceCheck, check_source
+from .store.connection import connect, parse_target
+from .store.insert import insert_events
+from .store.reader import START, Backlog, Batch, Cursor, RejectedRow, backlog, read_events
+from .store.schema import SCHEMA_VERSION, check_schema, current_version, migrate
 
 __all__ = [
     "CLEARED",

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from . import __version__
+from ._version import __version__
 from .errors import ConfigError, ScadaBridgeError
 
 _logger = logging.getLogger(__name__)
@@ -46,8 +46,8 @@ def _db_uri(args: argparse.Namespace) -> str:
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
-    from .db import connect, parse_target
-    from .schema import migrate
+    from .store.connection import connect, parse_target
+    from .store.schema import migrate
 
     uri = _db_uri(args)
     password = os.environ.get(READONLY_PASSWORD_ENV) if args.readonly_role else None
@@ -77,9 +77,9 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_events(args: argparse.Namespace) -> int:
-    from .db import connect, parse_target
-    from .reader import Cursor, read_events
-    from .schema import check_schema
+    from .store.connection import connect, parse_target
+    from .store.reader import Cursor, read_events
+    from .store.schema import check_schema
 
     cursor = Cursor.parse(args.after)
     uri = _db_uri(args)
@@ -103,7 +103,7 @@ def _cmd_events(args: argparse.Namespace) -> int:
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from .doctor import Settings, diagnose, report
-    from .reader import Cursor
+    from .store.reader import Cursor
 
     # A silent PLC makes pymodbus log each unanswered request; its row says it once.
     _quiet_pymodbus(args)
@@ -136,7 +136,7 @@ def _cmd_poll(args: argparse.Namespace) -> int:
     import asyncio
 
     from .config import load
-    from .poller import Poller
+    from .poller.service import Poller
 
     config = load(args.config, db_uri=args.db or None)
     _quiet_pymodbus(args)
@@ -147,7 +147,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     import asyncio
 
     from .config import load
-    from .simulator import load_scenario, serve
+    from .simulator.server import load_scenario, serve
 
     config = load(args.config, secrets=False)
     scenario = load_scenario(args.scenario, config) if args.scenario else None

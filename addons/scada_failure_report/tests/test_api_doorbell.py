@@ -1,9 +1,9 @@
-"""The poller's doorbell (``scada_bridge.doorbell``) against the real Odoo server."""
+"""The poller's doorbell (``scada_bridge.poller.doorbell``) against the real Odoo server."""
 
 import socket
 
 from odoo.tests import tagged
-from scada_bridge.doorbell import Doorbell
+from scada_bridge.poller.doorbell import Doorbell
 
 from .api_common import ScadaApiCase
 

@@ -1,0 +1,204 @@
+"""The doctor's PLC hop: for each PLC of the poller config, connect and read once.
+
+A plain TCP connect first tells "nothing listens" from "host unknown" from
+"no answer" (pymodbus only says it is not connected); then one Modbus read of
+the first address the poller watches proves the device id and the address
+answer. All PLCs are probed at the same time, each bounded by its timeout, so
+one dead PLC never delays the others' rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from dataclasses import dataclass
+
+from pymodbus.client import AsyncModbusTcpClient
+from pymodbus.exceptions import ModbusException
+
+from ..config import COIL, DISCRETE_INPUT, HOLDING_REGISTER, INPUT_REGISTER, Plc
+from ._check import Check
+
+_logger = logging.getLogger(__name__)
+
+HOP = "PLC"
+MIN_TIMEOUT = 2.0
+
+_EXCEPTION_CODES = {
+    1: "illegal function",
+    2: "illegal data address",
+    3: "illegal data value",
+    4: "device failure",
+    10: "gateway path unavailable",
+    11: "gateway target did not respond",
+}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What to read from one PLC: its first watched address."""
+
+    name: str
+    host: str
+    port: int
+    device_id: int
+    table: str
+    address: int
+    timeout: float
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @classmethod
+    def of(cls, plc: Plc) -> Probe:
+        if plc.conditions:
+            table, address = plc.conditions[0].table, plc.conditions[0].address
+        else:
+            assert plc.mailbox is not None  # the config loader guarantees one of them
+            table, address = HOLDING_REGISTER, plc.mailbox.flag
+        return cls(
+            plc.name,
+            plc.host,
+            plc.port,
+            plc.device_id,
+            table,
+            address,
+            max(plc.timeout, MIN_TIMEOUT),
+        )
+
+
+async def _tcp_row(probe: Probe) -> Check | None:
+    """None when a TCP connection opens, else the row saying why not."""
+    name = f"{probe.name!r} reachable"
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(probe.host, probe.port), probe.timeout
+        )
+    except ConnectionRefusedError:
+        return Check(
+            HOP,
+            name,
+            False,
+            f"nothing listens at {probe.where}",
+            "check the PLC (or gateway) is on and its Modbus TCP server enabled, and the "
+            f"host/port of [[plc]] {probe.name!r} in the config (502 is Modbus TCP's default)",
+        )
+    except socket.gaierror:
+        return Check(
+            HOP,
+            name,
+            False,
+            f"host {probe.host!r} does not resolve",
+            f"fix host of [[plc]] {probe.name!r} in the config (or use an IP address)",
+        )
+    except (asyncio.TimeoutError, TimeoutError):
+        return Check(
+            HOP,
+            name,
+            False,
+            f"no answer from {probe.where} within {probe.timeout:g} s",
+            "check the PLC is powered and on this network (ping it) and no firewall drops "
+            "the port",
+        )
+    except OSError as exc:
+        return Check(
+            HOP,
+            name,
+            False,
+            f"cannot connect to {probe.where}: {exc.strerror or exc}",
+            "check the network route to the PLC",
+        )
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except OSError:
+        pass
+    return None
+
+
+async def _read(client: AsyncModbusTcpClient, probe: Probe):
+    read = {
+        COIL: client.read_coils,
+        DISCRETE_INPUT: client.read_discrete_inputs,
+        HOLDING_REGISTER: client.read_holding_registers,
+        INPUT_REGISTER: client.read_input_registers,
+    }[probe.table]
+    return await read(probe.address, count=1, device_id=probe.device_id)
+
+
+async def probe_plc(probe: Probe) -> Check:
+    """Connect to one PLC and read one value; never raises."""
+    refused = await _tcp_row(probe)
+    if refused is not None:
+        return refused
+    name = f"{probe.name!r} reachable"
+    what = f"{probe.table.replace('_', ' ')} {probe.address} of device id {probe.device_id}"
+    client = AsyncModbusTcpClient(probe.host, port=probe.port, timeout=probe.timeout, retries=0)
+    started = time.monotonic()
+    try:
+        await client.connect()
+        if not client.connected:
+            return Check(
+                HOP,
+                name,
+                False,
+                f"TCP opens at {probe.where} but the Modbus connection does not",
+                "check no other program holds the PLC's only Modbus connection",
+            )
+        reply = await asyncio.wait_for(_read(client, probe), probe.timeout * 2)
+    except (ModbusException, asyncio.TimeoutError, TimeoutError, OSError) as exc:
+        return Check(
+            HOP,
+            name,
+            False,
+            f"connected to {probe.where} but reading {what} got no answer "
+            f"({type(exc).__name__})",
+            f"check device_id of [[plc]] {probe.name!r} (the unit id the PLC or gateway "
+            "expects; 1 or 255 are usual) and that this is a Modbus TCP device",
+        )
+    finally:
+        client.close()
+    elapsed_ms = (time.monotonic() - started) * 1000
+    if reply.isError():
+        code = getattr(reply, "exception_code", None)
+        meaning = _EXCEPTION_CODES.get(code, "exception")
+        if code in (4, 10, 11):
+            # Servers and gateways answer an unknown unit id this way.
+            fix = (
+                f"check device_id of [[plc]] {probe.name!r} (the unit id the PLC or gateway "
+                "expects) and that the device behind a gateway is on"
+            )
+        else:
+            fix = (
+                f"check the address and table of the first condition of [[plc]] {probe.name!r} "
+                "against the PLC's register map (addresses count from 0)"
+            )
+        return Check(
+            HOP,
+            name,
+            False,
+            f"{probe.where} answered reading {what} with Modbus exception {code} ({meaning})",
+            fix,
+        )
+    values = getattr(reply, "registers", None) or getattr(reply, "bits", [])[:1]
+    shown = int(values[0]) if values else "?"
+    return Check(
+        HOP,
+        name,
+        True,
+        f"{probe.where} read {what} = {shown} in {elapsed_ms:.0f} ms",
+    )
+
+
+async def _probe_all(probes: list[Probe]) -> list[Check]:
+    return list(await asyncio.gather(*(probe_plc(p) for p in probes)))
+
+
+def plc_checks(plcs: tuple[Plc, ...] | list[Plc]) -> list[Check]:
+    """One row per PLC, probed concurrently, in the config's order."""
+    if not plcs:
+        return []
+    return asyncio.run(_probe_all([Probe.of(plc) for plc in plcs]))

@@ -1,0 +1,247 @@
+"""Turning Modbus registers into values, and planning reads into as few requests as possible.
+
+Modbus registers are 16-bit words sent high byte first. PLCs disagree about
+everything above that, so two switches cover them:
+
+* ``byte_order``: ``big`` keeps each register's bytes as sent; ``little`` swaps
+  the two bytes of every register (also changes ASCII: low byte first).
+* ``word_order``: for 32-bit values, ``big`` means the first register holds
+  the high word (Modicon / "ABCD"), ``little`` the low word ("CDAB").
+
+Values the PLC gets wrong never raise out of here unnoticed: ASCII keeps only
+printable characters (others become ``?``), BCD raises :class:`BadBcd` naming
+the raw word so the caller can fall back and keep the raw value.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..config import BIT_TABLES, MAX_BITS, MAX_REGISTERS, Condition
+
+_STRUCT = {"int16": "h", "uint16": "H", "int32": "i", "uint32": "I", "float32": "f"}
+
+
+class BadBcd(ValueError):
+    """A register that should hold BCD digits holds a nibble above 9."""
+
+
+def _bytes(registers: Sequence[int], byte_order: str, word_order: str) -> bytes:
+    words = list(registers)
+    if word_order == "little":
+        words.reverse()
+    raw = b"".join((w & 0xFFFF).to_bytes(2, "big") for w in words)
+    if byte_order == "little":
+        raw = b"".join(raw[i + 1 : i + 2] + raw[i : i + 1] for i in range(0, len(raw), 2))
+    return raw
+
+
+def encode_bytes(raw: bytes, byte_order: str = "big", word_order: str = "big") -> list[int]:
+    """The inverse of the decoding: bytes (big-endian value) to registers."""
+    if len(raw) % 2:
+        raw += b"\0"
+    if byte_order == "little":
+        raw = b"".join(raw[i + 1 : i + 2] + raw[i : i + 1] for i in range(0, len(raw), 2))
+    words = [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)]
+    if word_order == "little":
+        words.reverse()
+    return words
+
+
+def decode_number(
+    registers: Sequence[int], type_: str, byte_order: str = "big", word_order: str = "big"
+) -> int | float:
+    """int16, uint16, int32, uint32 or float32 from one or two registers."""
+    if type_ == "bcd":
+        return decode_bcd(_word(registers[0], byte_order))
+    fmt = _STRUCT[type_]
+    width = struct.calcsize(fmt) // 2
+    if len(registers) != width:
+        raise ValueError(f"{type_} needs {width} register(s), got {len(registers)}")
+    return struct.unpack(">" + fmt, _bytes(registers, byte_order, word_order))[0]
+
+
+def encode_number(
+    value: int | float, type_: str, byte_order: str = "big", word_order: str = "big"
+) -> list[int]:
+    """Registers holding ``value`` (for the simulator and the tests)."""
+    if type_ == "bcd":
+        return [_word(encode_bcd(int(value)), byte_order)]
+    fmt = _STRUCT[type_]
+    if fmt != "f":
+        value = int(value)
+    return encode_bytes(struct.pack(">" + fmt, value), byte_order, word_order)
+
+
+def _word(register: int, byte_order: str) -> int:
+    register &= 0xFFFF
+    return ((register & 0xFF) << 8 | register >> 8) if byte_order == "little" else register
+
+
+def decode_bcd(register: int) -> int:
+    """Four BCD digits (0x2026 -> 2026); :class:`BadBcd` on a nibble above 9."""
+    register &= 0xFFFF
+    result = 0
+    for shift in (12, 8, 4, 0):
+        digit = (register >> shift) & 0xF
+        if digit > 9:
+            raise BadBcd(f"0x{register:04X} is not BCD (digit {digit:X})")
+        result = result * 10 + digit
+    return result
+
+
+def encode_bcd(value: int) -> int:
+    if not 0 <= value <= 9999:
+        raise ValueError(f"{value} does not fit four BCD digits")
+    return int(str(value), 16)
+
+
+def decode_ascii(registers: Sequence[int], byte_order: str = "big") -> str:
+    """Two characters per register, high byte first; NUL padding removed.
+
+    Any byte that is not printable ASCII becomes ``?``, so a PLC that sends
+    garbage produces a readable, storable string instead of an exception.
+    """
+    raw = _bytes(registers, byte_order, "big")
+    end = raw.find(b"\0")
+    if end >= 0:
+        raw = raw[:end]
+    return "".join(chr(b) if 0x20 <= b < 0x7F else "?" for b in raw).strip()
+
+
+def encode_ascii(text: str, registers: int, byte_order: str = "big") -> list[int]:
+    """``text`` NUL-padded into ``registers`` registers (longer text is cut)."""
+    raw = text.encode("ascii", "replace")[: registers * 2].ljust(registers * 2, b"\0")
+    return encode_bytes(raw, byte_order)
+
+
+def decode_bcd_time(registers: Sequence[int], byte_order: str = "big") -> tuple[int, ...]:
+    """Six BCD words (year, month, day, hour, minute, second) as integers.
+
+    A two-digit year (``0x0026``) means 2026. Raises :class:`BadBcd`.
+    """
+    values = [decode_bcd(_word(r, byte_order)) for r in registers[:6]]
+    if values[0] < 100:
+        values[0] += 2000
+    return tuple(values)
+
+
+def bcd_time_registers(moment: datetime, byte_order: str = "big") -> list[int]:
+    parts = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    return [_word(encode_bcd(p), byte_order) for p in parts]
+
+
+def condition_value(cond: Condition, registers: Sequence[int]) -> float | int | bool:
+    """The scaled value a condition compares (a bit table gives a bool)."""
+    if cond.table in BIT_TABLES:
+        return bool(registers[0])
+    if cond.when == "bit":
+        word = _word(registers[0], cond.byte_order)
+        return bool((word >> (cond.bit or 0)) & 1)
+    raw = decode_number(registers, cond.type, cond.byte_order, cond.word_order)
+    if cond.scale == 1.0 and cond.offset == 0.0:
+        return raw
+    return raw * cond.scale + cond.offset
+
+
+def condition_true(cond: Condition, value: float | int | bool) -> bool:
+    """Whether the failure condition holds for ``value``."""
+    if cond.when in ("nonzero", "bit"):
+        return bool(value)
+    assert cond.value is not None
+    if cond.when == "equal":
+        return value == cond.value
+    if cond.when == "above":
+        return value > cond.value
+    return value < cond.value
+
+
+def condition_registers(cond: Condition, active: bool, current: Sequence[int]) -> list[int]:
+    """Registers (or bits) that make the condition ``active`` or not: for simulators.
+
+    ``current`` is what the table holds now, so setting one bit keeps the others.
+    """
+    if cond.table in BIT_TABLES:
+        on = active if cond.when == "nonzero" else (cond.value != 0) == active
+        return [int(on)]
+    if cond.when == "bit":
+        word = _word(current[0], cond.byte_order) if current else 0
+        mask = 1 << (cond.bit or 0)
+        word = word | mask if active else word & ~mask
+        return [_word(word, cond.byte_order)]
+    if cond.when == "nonzero":
+        target = 1.0 * cond.scale + cond.offset if active else cond.offset
+    else:
+        assert cond.value is not None
+        step = abs(cond.scale)
+        if cond.when == "equal":
+            target = cond.value if active else cond.value + step
+        elif cond.when == "above":
+            target = cond.value + step if active else cond.value
+        else:
+            target = cond.value - step if active else cond.value
+    raw = (target - cond.offset) / cond.scale
+    if cond.type != "float32":
+        raw = round(raw)
+    return encode_number(raw, cond.type, cond.byte_order, cond.word_order)
+
+
+# -- read planning -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Read:
+    """One Modbus read request: ``count`` registers (or bits) of ``table`` from ``address``."""
+
+    table: str
+    address: int
+    count: int
+
+
+def plan_reads(
+    spans: Iterable[tuple[str, int, int]], *, max_gap: int = MAX_REGISTERS
+) -> list[Read]:
+    """Cover every ``(table, address, count)`` span with as few requests as the protocol allows.
+
+    Spans of one table are merged while the request stays within 125
+    registers (2000 bits) and the hole between them is at most ``max_gap``
+    (0 reads only configured addresses, for PLCs that reject reads of gaps).
+    Greedy from the lowest address, which is optimal for covering sorted spans.
+    """
+    by_table: dict[str, list[tuple[int, int]]] = {}
+    for table, address, count in spans:
+        by_table.setdefault(table, []).append((address, address + count))
+    reads: list[Read] = []
+    for table in sorted(by_table):
+        limit = MAX_BITS if table in BIT_TABLES else MAX_REGISTERS
+        gap = max_gap if table not in BIT_TABLES else max_gap * 16
+        start = end = None
+        for lo, hi in sorted(by_table[table]):
+            if start is not None and hi - start <= limit and lo - end <= gap:
+                end = max(end, hi)
+                continue
+            if start is not None:
+                reads.append(Read(table, start, end - start))
+            start, end = lo, hi
+        if start is not None:
+            reads.append(Read(table, start, end - start))
+    return reads
+
+
+class Snapshot:
+    """The values one poll read, addressable by table and address."""
+
+    def __init__(self) -> None:
+        self._blocks: list[tuple[str, int, list[int]]] = []
+
+    def add(self, read: Read, values: Sequence[int | bool]) -> None:
+        self._blocks.append((read.table, read.address, [int(v) for v in values[: read.count]]))
+
+    def get(self, table: str, address: int, count: int = 1) -> list[int]:
+        for blk_table, start, values in self._blocks:
+            if blk_table == table and start <= address and address + count <= start + len(values):
+                return values[address - start : address - start + count]
+        raise KeyError(f"{table} {address}..{address + count - 1} was not read")

@@ -1,0 +1,457 @@
+"""One PLC's poll loop: its Modbus client, its status, its conditions and its mailbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from pymodbus.client import AsyncModbusTcpClient
+from pymodbus.exceptions import ModbusException
+
+from ..config import (
+    COIL,
+    DISCRETE_INPUT,
+    HOLDING_REGISTER,
+    INPUT_REGISTER,
+    Condition,
+    Plc,
+)
+from ..events import CLEARED, RAISED, NewEvent
+from ..plc.registers import (
+    BadBcd,
+    Read,
+    Snapshot,
+    condition_true,
+    condition_value,
+    decode_ascii,
+    decode_bcd_time,
+    plan_reads,
+)
+from ..store.plc_status import ERROR, UNREACHABLE, PlcStatus
+from .sink import Key
+from .writer import Writer
+
+_logger = logging.getLogger(__name__)
+
+_MAILBOX_NS = uuid.UUID("6f1c3a52-3d0e-4f5b-9a57-5cada0b0c0de")
+
+_EXCEPTION_NAMES = {
+    1: "illegal function",
+    2: "illegal data address",
+    3: "illegal data value",
+    4: "device failure",
+    5: "acknowledge",
+    6: "device busy",
+    10: "gateway path unavailable",
+    11: "gateway target failed to respond",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+#: The pymodbus client method reading each table (read function codes only).
+_READ_METHOD = {
+    COIL: "read_coils",
+    DISCRETE_INPUT: "read_discrete_inputs",
+    HOLDING_REGISTER: "read_holding_registers",
+    INPUT_REGISTER: "read_input_registers",
+}
+
+
+class PlcDown(Exception):
+    """This poll failed; ``state`` is 'unreachable' or 'error'."""
+
+    def __init__(self, state: str, message: str) -> None:
+        super().__init__(message)
+        self.state = state
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep, but wake at once when the poller is told to stop."""
+    if seconds <= 0:
+        return
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except asyncio.TimeoutError:
+        pass
+
+
+@dataclass
+class _Edge:
+    """Debounce state of one condition."""
+
+    streak: int = 0
+    since: datetime | None = None
+
+
+class PlcLoop:
+    """Polls one PLC forever; owns its client, its status and its conditions' state."""
+
+    def __init__(
+        self,
+        plc: Plc,
+        writer: Writer,
+        status: PlcStatus,
+        active: dict[Key, str],
+        *,
+        backoff_initial: float,
+        backoff_max: float,
+    ) -> None:
+        self.plc = plc
+        self.writer = writer
+        self.status = status
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.active: dict[tuple[str, str], str] = {
+            (e, f): uid for (d, e, f), uid in active.items() if d == plc.name
+        }
+        self.edges = {c.key: _Edge() for c in plc.conditions}
+        self.reads = plan_reads(self._spans(), max_gap=plc.max_gap)
+        self.client: AsyncModbusTcpClient | None = None
+        self.cycles = 0
+        self.last_cycle: float = 0.0  # seconds one poll (read + handling) took
+        self.max_period: float = 0.0  # longest time between two successful polls
+        self._last_ok: float | None = None
+        self._unacked: tuple[int, ...] | None = None
+        self._unreadable: set[tuple[str, str]] = set()
+        self._zone = ZoneInfo(plc.mailbox.clock_timezone) if plc.mailbox else timezone.utc
+
+    def _spans(self) -> list[tuple[str, int, int]]:
+        spans = [(c.table, c.address, c.width) for c in self.plc.conditions]
+        if self.plc.mailbox:
+            spans += [
+                (HOLDING_REGISTER, s.address, s.registers)
+                for s in self.plc.mailbox.spans().values()
+            ]
+        return spans
+
+    # -- loop ----------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        backoff = self.backoff_initial
+        next_at = loop.time()
+        try:
+            while not stop.is_set():
+                started = loop.time()
+                try:
+                    snapshot = await self._poll()
+                except PlcDown as exc:
+                    self._close()
+                    for edge in self.edges.values():  # debounce counts polls in a row
+                        edge.streak, edge.since = 0, None
+                    if self.status.failure(exc.state, str(exc)):
+                        _logger.warning(
+                            "%s is %s: %s; retrying with backoff up to %g s",
+                            self.plc.where,
+                            exc.state,
+                            exc,
+                            self.backoff_max,
+                        )
+                    else:
+                        _logger.debug("%s still %s: %s", self.plc.where, exc.state, exc)
+                    await _sleep(stop, backoff)
+                    backoff = min(backoff * 2, self.backoff_max)
+                    next_at = loop.time()
+                    continue
+                failures = self.status.consecutive_failures
+                if self.status.success():
+                    if failures:
+                        _logger.info(
+                            "%s is ok again after %d failed poll(s)", self.plc.where, failures
+                        )
+                    else:
+                        _logger.info("%s is ok", self.plc.where)
+                backoff = self.backoff_initial
+                try:
+                    await self._conditions(snapshot)
+                    if self.plc.mailbox is not None:
+                        await self._mailbox(snapshot)
+                except Exception as exc:  # a bug must not stop this PLC's polling for good
+                    _logger.exception("PLC %r: unexpected error handling a poll", self.plc.name)
+                    self.status.failure(ERROR, f"internal error: {type(exc).__name__}: {exc}")
+                    await _sleep(stop, backoff)
+                    backoff = min(backoff * 2, self.backoff_max)
+                self.cycles += 1
+                self.last_cycle = loop.time() - started
+                if self._last_ok is not None:
+                    self.max_period = max(self.max_period, started - self._last_ok)
+                self._last_ok = started
+                next_at += self.plc.interval
+                now = loop.time()
+                if next_at < now:
+                    next_at = now
+                await _sleep(stop, next_at - now)
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    async def _poll(self) -> Snapshot:
+        plc = self.plc
+        if self.client is None:
+            client = AsyncModbusTcpClient(
+                plc.host,
+                port=plc.port,
+                timeout=plc.timeout,
+                retries=plc.retries,
+                reconnect_delay=0,
+                name=plc.name,
+            )
+            try:
+                ok = await asyncio.wait_for(client.connect(), plc.timeout + 1)
+            except (asyncio.TimeoutError, OSError, ModbusException):
+                ok = False
+            if not ok:
+                client.close()
+                raise PlcDown(
+                    UNREACHABLE,
+                    f"no Modbus TCP connection to {plc.host}:{plc.port} within {plc.timeout:g} s "
+                    "(PLC off, wrong host/port, or a firewall)",
+                )
+            self.client = client
+        snapshot = Snapshot()
+        for read in self.reads:
+            snapshot.add(read, await self._read(read))
+        return snapshot
+
+    async def _read(self, read: Read) -> Sequence[int | bool]:
+        assert self.client is not None
+        call = getattr(self.client, _READ_METHOD[read.table])
+        what = f"{read.table} {read.address}..{read.address + read.count - 1}"
+        try:
+            rr = await call(read.address, count=read.count, device_id=self.plc.device_id)
+        except (ModbusException, OSError, asyncio.TimeoutError) as exc:
+            raise PlcDown(
+                UNREACHABLE,
+                f"reading {what} from {self.plc.host}:{self.plc.port} failed: "
+                f"{str(exc).strip() or type(exc).__name__}",
+            ) from None
+        if rr.isError():
+            code = getattr(rr, "exception_code", 0)
+            raise PlcDown(
+                ERROR,
+                f"PLC answered exception {code} ({_EXCEPTION_NAMES.get(code, 'unknown')}) to "
+                f"reading {what} with device id {self.plc.device_id}: check the addresses, "
+                "table and device_id in the configuration",
+            )
+        values = rr.bits if read.table in (COIL, DISCRETE_INPUT) else rr.registers
+        if len(values) < read.count:
+            raise PlcDown(ERROR, f"PLC returned {len(values)} values for {what}")
+        return values
+
+    # -- status conditions --------------------------------------------------
+
+    async def _conditions(self, snapshot: Snapshot) -> None:
+        now = _now()
+        events: list[NewEvent] = []
+        for cond in self.plc.conditions:
+            registers = snapshot.get(cond.table, cond.address, cond.width)
+            try:
+                value = condition_value(cond, registers)
+            except BadBcd as exc:
+                # The PLC's value is unreadable this poll: keep the state, say so once.
+                if cond.key not in self._unreadable:
+                    self._unreadable.add(cond.key)
+                    _logger.warning(
+                        "PLC %r %s %d (%s/%s): %s; condition left as it was until readable",
+                        self.plc.name,
+                        cond.table,
+                        cond.address,
+                        cond.equipment,
+                        cond.failure_code,
+                        exc,
+                    )
+                continue
+            self._unreadable.discard(cond.key)
+            observed = condition_true(cond, value)
+            edge = self.edges[cond.key]
+            is_active = cond.key in self.active
+            if observed == is_active:
+                edge.streak, edge.since = 0, None
+                continue
+            if edge.streak == 0:
+                edge.since = now
+            edge.streak += 1
+            if edge.streak < cond.debounce:
+                continue
+            events.append(self._edge_event(cond, observed, edge.since or now, registers, value))
+            edge.streak, edge.since = 0, None
+        if events:
+            self.writer.submit(events)
+
+    def _edge_event(
+        self,
+        cond: Condition,
+        raised: bool,
+        when: datetime,
+        registers: Sequence[int],
+        value: float | int | bool,
+    ) -> NewEvent:
+        payload = {
+            "source": "condition",
+            "table": cond.table,
+            "address": cond.address,
+            "registers": list(registers),
+            "value": value,
+            "when": cond.when,
+            "debounce": cond.debounce,
+        }
+        if cond.value is not None:
+            payload["threshold"] = cond.value
+        if cond.bit is not None:
+            payload["bit"] = cond.bit
+        common = dict(
+            equipment_code=cond.equipment,
+            occurred_at=when,
+            failure_code=cond.failure_code,
+            description=cond.description,
+            severity=cond.severity,
+            device=self.plc.name,
+            payload=payload,
+        )
+        if raised:
+            event = NewEvent(kind=RAISED, **common)  # type: ignore[arg-type]
+            self.active[cond.key] = event.event_uid
+            _logger.info(
+                "raised %s %s (%s) on PLC %r: %s [value %s]",
+                cond.equipment,
+                cond.failure_code,
+                cond.severity,
+                self.plc.name,
+                cond.description,
+                value,
+            )
+        else:
+            raise_uid = self.active.pop(cond.key)
+            event = NewEvent(kind=CLEARED, raise_uid=raise_uid, **common)  # type: ignore[arg-type]
+            _logger.info(
+                "cleared %s %s on PLC %r (raise %s) [value %s]",
+                cond.equipment,
+                cond.failure_code,
+                self.plc.name,
+                raise_uid,
+                value,
+            )
+        return event
+
+    # -- mailbox ---------------------------------------------------------------
+
+    async def _mailbox(self, snapshot: Snapshot) -> None:
+        box = self.plc.mailbox
+        assert box is not None
+        if snapshot.get(HOLDING_REGISTER, box.flag)[0] != 0:
+            self._unacked = None
+            return
+        equipment_regs = snapshot.get(
+            HOLDING_REGISTER, box.equipment.address, box.equipment.registers
+        )
+        text_regs = snapshot.get(HOLDING_REGISTER, box.text.address, box.text.registers)
+        time_regs = snapshot.get(HOLDING_REGISTER, box.time, 6)
+        raw = (*equipment_regs, *text_regs, *time_regs)
+        if raw != self._unacked:
+            event = self._mailbox_event(equipment_regs, text_regs, time_regs, raw)
+            try:
+                where = await self.writer.submit([event], durable=True)
+            except OSError:
+                return  # logged by the writer; the PLC keeps the record, next cycle retries
+            self._unacked = raw
+            _logger.info(
+                "raised %s %s (%s) on PLC %r from its mailbox: %s [stored in %s]",
+                event.equipment_code,
+                event.failure_code,
+                event.severity,
+                self.plc.name,
+                event.description,
+                where,
+            )
+        await self._acknowledge()
+
+    def _mailbox_event(
+        self,
+        equipment_regs: list[int],
+        text_regs: list[int],
+        time_regs: list[int],
+        raw: tuple[int, ...],
+    ) -> NewEvent:
+        box = self.plc.mailbox
+        assert box is not None
+        payload: dict[str, object] = {
+            "source": "mailbox",
+            "equipment_registers": equipment_regs,
+            "text_registers": text_regs,
+            "time_registers": time_regs,
+        }
+        equipment = decode_ascii(equipment_regs, box.byte_order)
+        if not equipment:
+            equipment = f"{self.plc.name}:unknown"
+            payload["equipment_note"] = "empty equipment code in the mailbox"
+        text = decode_ascii(text_regs, box.byte_order)
+        try:
+            parts = decode_bcd_time(time_regs, box.byte_order)
+            occurred_at = datetime(*parts, tzinfo=self._zone).astimezone(timezone.utc)
+        except (BadBcd, ValueError) as exc:
+            occurred_at = _now()
+            payload["time_note"] = f"PLC time unusable ({exc}); occurred_at is the poller's clock"
+            _logger.warning(
+                "PLC %r mailbox time %s is not a valid BCD date (%s): using the poller's clock",
+                self.plc.name,
+                " ".join(f"0x{r:04X}" for r in time_regs),
+                exc,
+            )
+        # Same record (PLC time to the second included), same uid: stored again after
+        # a crash before the flag was written, it is a duplicate the database ignores.
+        # Without a usable PLC time two records could look alike: a fresh uid then.
+        uid = (
+            str(uuid.uuid4())
+            if "time_note" in payload
+            else str(uuid.uuid5(_MAILBOX_NS, f"{self.plc.name}:{raw}"))
+        )
+        return NewEvent(
+            kind=RAISED,
+            equipment_code=equipment,
+            occurred_at=occurred_at,
+            failure_code=box.failure_code,
+            description=text or None,
+            severity=box.severity,
+            device=self.plc.name,
+            payload=payload,
+            event_uid=uid,
+        )
+
+    async def _acknowledge(self) -> None:
+        """Write 1 to the mailbox flag: the only write the poller ever makes."""
+        box = self.plc.mailbox
+        assert box is not None and self.client is not None
+        try:
+            rr = await self.client.write_register(box.flag, 1, device_id=self.plc.device_id)
+        except (ModbusException, OSError, asyncio.TimeoutError) as exc:
+            _logger.warning(
+                "PLC %r: acknowledging mailbox flag %d failed (%s); the record is stored and "
+                "will be acknowledged at the next poll",
+                self.plc.name,
+                box.flag,
+                exc,
+            )
+            self._close()
+            return
+        if rr.isError():
+            _logger.warning(
+                "PLC %r refused the write of 1 to mailbox flag holding register %d "
+                "(exception %s): the record is stored; check the PLC allows that write",
+                self.plc.name,
+                box.flag,
+                getattr(rr, "exception_code", "?"),
+            )
+            return
+        self._unacked = None

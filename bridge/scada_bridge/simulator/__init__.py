@@ -1,0 +1,9 @@
+"""``scada-bridge simulate``: PLCs for a poller configuration, served on 127.0.0.1 or
+any interface, with scripted scenarios, for tests, demos and commissioning.
+
+Imports ``plc``, ``config``, ``errors``; never ``store``, ``poller``, ``doctor`` or ``cli``.
+"""
+
+from .server import load_scenario, serve
+
+__all__ = ["load_scenario", "serve"]

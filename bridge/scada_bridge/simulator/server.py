@@ -1,0 +1,397 @@
+"""``scada-bridge simulate``: a Modbus TCP server holding every configured PLC's registers.
+
+One server per distinct port of the configuration, on 127.0.0.1 by default:
+each PLC is served at its own ``port`` and ``device_id``; PLCs that share a port
+are told apart by their device id (one gateway, several units). Every table
+(coils, discrete inputs, holding and input registers) covers address 0 up to
+the highest configured address, and any client may write any of them, so a
+test or a person injects a fault with an ordinary Modbus write.
+
+Modbus has no function to write discrete inputs or input registers, so each PLC
+also answers at an *injection unit*, device id ``device_id + 100`` on the same
+port: a write to its coils lands in the PLC's discrete inputs, a write to its
+holding registers in the PLC's input registers (same addresses).
+
+At start every condition is inactive and every mailbox flag is 1 (nothing new).
+A scenario file (``--scenario``) makes a demo move by itself::
+
+    repeat = true
+    [[step]]
+    action = "raise"          # raise | clear | mailbox | wait
+    plc = "line1"
+    equipment = "silo101"
+    failure_code = "START_FAILURE"
+    [[step]]
+    action = "wait"
+    seconds = 5
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pymodbus.server import ModbusTcpServer
+from pymodbus.simulator import DataType, SimData, SimDevice
+
+from ..config import (
+    COIL,
+    DISCRETE_INPUT,
+    HOLDING_REGISTER,
+    INPUT_REGISTER,
+    Condition,
+    Config,
+    Plc,
+    _Table,
+    tomllib,
+)
+from ..errors import ConfigError
+from ..plc.registers import bcd_time_registers, condition_registers, encode_ascii
+
+_logger = logging.getLogger(__name__)
+
+#: Function code used to reach each table through the server's datastore.
+_READ_FC = {COIL: 1, DISCRETE_INPUT: 2, HOLDING_REGISTER: 3, INPUT_REGISTER: 4}
+_WRITE_FC = {COIL: 5, DISCRETE_INPUT: 2, HOLDING_REGISTER: 6, INPUT_REGISTER: 4}
+ACTIONS = ("raise", "clear", "mailbox", "wait")
+
+
+def _table_sizes(plc: Plc) -> dict[str, int]:
+    """How many addresses each table needs: up to the highest configured one, at least 16."""
+    ends = {t: 16 for t in _READ_FC}
+    for cond in plc.conditions:
+        ends[cond.table] = max(ends[cond.table], cond.address + cond.width)
+    if plc.mailbox:
+        for span in plc.mailbox.spans().values():
+            ends[HOLDING_REGISTER] = max(ends[HOLDING_REGISTER], span.address + span.registers)
+    return {t: min(n, 65536) for t, n in ends.items()}
+
+
+INJECTION_OFFSET = 100
+
+
+def _tables(plc: Plc) -> tuple[list[SimData], list[SimData], list[SimData], list[SimData]]:
+    sizes = _table_sizes(plc)
+
+    def bits(table: str) -> list[SimData]:
+        return [SimData(0, count=sizes[table], values=False, datatype=DataType.BITS)]
+
+    def regs(table: str) -> list[SimData]:
+        return [SimData(0, count=sizes[table], values=0, datatype=DataType.REGISTERS)]
+
+    return (bits(COIL), bits(DISCRETE_INPUT), regs(HOLDING_REGISTER), regs(INPUT_REGISTER))
+
+
+def _devices(plcs: list[Plc], holder: list[ModbusTcpServer], delay: float = 0.0) -> list[SimDevice]:
+    """Each PLC's device, plus its injection unit when that id is free on the port."""
+    slow = _slow(delay) if delay > 0 else None
+    devices = [SimDevice(p.device_id, simdata=_tables(p), action=slow) for p in plcs]
+    taken = {p.device_id for p in plcs}
+    for plc in plcs:
+        unit = plc.device_id + INJECTION_OFFSET
+        if unit > 247 or unit in taken:
+            _logger.warning(
+                "PLC %r: no injection unit (device id %d is taken or above 247): its discrete "
+                "inputs and input registers cannot be written over Modbus",
+                plc.name,
+                unit,
+            )
+            continue
+        taken.add(unit)
+        devices.append(SimDevice(unit, simdata=_tables(plc), action=_forward(plc, holder)))
+    return devices
+
+
+def _slow(delay: float) -> Any:
+    """pymodbus action: answer each request after ``delay`` seconds, like a real PLC."""
+
+    async def action(*_args: object) -> None:
+        await asyncio.sleep(delay)
+
+    return action
+
+
+def _forward(plc: Plc, holder: list[ModbusTcpServer]) -> Any:
+    """pymodbus action: a write to the injection unit goes to the PLC's read-only tables."""
+
+    async def action(
+        function_code: int,
+        _start: int,
+        address: int,
+        _count: int,
+        _registers: list[int],
+        set_values: list[int] | list[bool] | None,
+    ) -> None:
+        if set_values is None or not holder:
+            return None
+        target = 2 if function_code in (5, 15) else 4  # coils -> DI, holding -> IR
+        await holder[0].async_setValues(plc.device_id, target, address, list(set_values))
+        return None
+
+    return action
+
+
+class Simulator:
+    """The simulated PLCs of one configuration; also usable from tests."""
+
+    def __init__(self, config: Config, *, host: str = "127.0.0.1", delay: float = 0.0) -> None:
+        self.config = config
+        self.host = host
+        self.delay = delay
+        self.servers: dict[int, ModbusTcpServer] = {}
+
+    def _server(self, plc: Plc) -> ModbusTcpServer:
+        return self.servers[plc.port]
+
+    async def start(self) -> None:
+        by_port: dict[int, list[Plc]] = {}
+        for plc in self.config.plcs:
+            by_port.setdefault(plc.port, []).append(plc)
+        try:
+            for port, plcs in by_port.items():
+                holder: list[ModbusTcpServer] = []
+                server = ModbusTcpServer(
+                    _devices(plcs, holder, self.delay), address=(self.host, port)
+                )
+                holder.append(server)
+                try:
+                    await server.serve_forever(background=True)
+                except (OSError, RuntimeError) as exc:
+                    raise ConfigError(
+                        f"simulator cannot listen on {self.host}:{port} for PLC(s) "
+                        f"{', '.join(p.name for p in plcs)} ({exc}): is the port in use? "
+                        "Change the port in the configuration or stop the other program"
+                    ) from None
+                self.servers[port] = server
+                for plc in plcs:
+                    _logger.info(
+                        "PLC %r (device id %d) simulated on %s:%d",
+                        plc.name,
+                        plc.device_id,
+                        self.host,
+                        port,
+                    )
+            for plc in self.config.plcs:
+                for cond in plc.conditions:
+                    await self.set_condition(plc.name, cond.equipment, cond.failure_code, False)
+                if plc.mailbox:
+                    await self.write(plc.name, HOLDING_REGISTER, plc.mailbox.flag, [1])
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        for server in self.servers.values():
+            await server.shutdown()
+        self.servers.clear()
+
+    # -- direct access ---------------------------------------------------------
+
+    async def read(self, plc_name: str, table: str, address: int, count: int = 1) -> list[int]:
+        plc = self.config.plc(plc_name)
+        values = await self._server(plc).async_getValues(
+            plc.device_id, _READ_FC[table], address, count
+        )
+        return [int(v) for v in values]
+
+    async def write(
+        self, plc_name: str, table: str, address: int, values: Sequence[int | bool]
+    ) -> None:
+        plc = self.config.plc(plc_name)
+        data: list[Any] = (
+            [bool(v) for v in values] if table in (COIL, DISCRETE_INPUT) else list(values)
+        )
+        await self._server(plc).async_setValues(plc.device_id, _WRITE_FC[table], address, data)
+
+    def condition(self, plc_name: str, equipment: str, failure_code: str) -> Condition:
+        plc = self.config.plc(plc_name)
+        for cond in plc.conditions:
+            if cond.key == (equipment, failure_code):
+                return cond
+        raise KeyError(f"PLC {plc_name!r} has no condition {equipment}/{failure_code}")
+
+    async def set_condition(
+        self, plc_name: str, equipment: str, failure_code: str, active: bool
+    ) -> None:
+        """Write the registers that make a condition true (``active``) or false."""
+        cond = self.condition(plc_name, equipment, failure_code)
+        current = await self.read(plc_name, cond.table, cond.address, cond.width)
+        await self.write(
+            plc_name, cond.table, cond.address, condition_registers(cond, active, current)
+        )
+
+    async def post_mailbox(
+        self,
+        plc_name: str,
+        equipment: str,
+        text: str,
+        when: datetime | None = None,
+        *,
+        time_registers: Sequence[int] | None = None,
+    ) -> None:
+        """Fill the mailbox like a PLC: record first, flag 0 last."""
+        plc = self.config.plc(plc_name)
+        box = plc.mailbox
+        if box is None:
+            raise KeyError(f"PLC {plc_name!r} has no mailbox")
+        if time_registers is None:
+            when = when or datetime.now(ZoneInfo(box.clock_timezone))
+            time_registers = bcd_time_registers(when, box.byte_order)
+        await self.write(
+            plc_name,
+            HOLDING_REGISTER,
+            box.equipment.address,
+            encode_ascii(equipment, box.equipment.registers, box.byte_order),
+        )
+        await self.write(
+            plc_name,
+            HOLDING_REGISTER,
+            box.text.address,
+            encode_ascii(text, box.text.registers, box.byte_order),
+        )
+        await self.write(plc_name, HOLDING_REGISTER, box.time, list(time_registers))
+        await self.write(plc_name, HOLDING_REGISTER, box.flag, [0])
+
+    async def mailbox_flag(self, plc_name: str) -> int:
+        box = self.config.plc(plc_name).mailbox
+        assert box is not None
+        return (await self.read(plc_name, HOLDING_REGISTER, box.flag))[0]
+
+
+# -- scenarios ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    plc: str = ""
+    equipment: str = ""
+    failure_code: str = ""
+    text: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    steps: tuple[Step, ...]
+    repeat: bool = False
+
+
+def load_scenario(path: str | Path, config: Config) -> Scenario:
+    """Read and check a scenario file against the configuration."""
+    file = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: scenario file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read scenario file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    top = _Table(file, "", data)
+    top.only("repeat", "step")
+    repeat = top.data.get("repeat", False)
+    if not isinstance(repeat, bool):
+        top.fail("repeat", "must be true or false")
+    steps = []
+    for t in top.tables("step"):
+        action = t.choice("action", ACTIONS)
+        if action == "wait":
+            t.only("action", "seconds")
+            steps.append(Step("wait", seconds=t.number("seconds", None, 0, 86400)))
+            continue
+        plc_name = t.text("plc", required=True)
+        try:
+            plc = config.plc(plc_name)
+        except KeyError:
+            t.fail("plc", f"no PLC named {plc_name!r} in {config.path}")
+        if action == "mailbox":
+            t.only("action", "plc", "equipment", "text")
+            if plc.mailbox is None:
+                t.fail("plc", f"PLC {plc_name!r} has no [plc.mailbox] in {config.path}")
+            steps.append(
+                Step(
+                    "mailbox",
+                    plc_name,
+                    t.text("equipment", required=True),
+                    text=t.text("text", required=True),
+                )
+            )
+            continue
+        t.only("action", "plc", "equipment", "failure_code")
+        equipment = t.text("equipment", required=True)
+        code = t.text("failure_code", required=True)
+        if not any(c.key == (equipment, code) for c in plc.conditions):
+            t.fail("failure_code", f"PLC {plc_name!r} has no condition {equipment}/{code}")
+        steps.append(Step(action, plc_name, equipment, code))
+    if not steps:
+        top.fail("step", "no steps: add [[step]] tables")
+    if repeat and not any(s.action == "wait" and s.seconds > 0 for s in steps):
+        top.fail("repeat", "a repeating scenario needs a wait step with seconds > 0")
+    return Scenario(tuple(steps), repeat)
+
+
+async def play(sim: Simulator, scenario: Scenario, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        for step in scenario.steps:
+            if stop.is_set():
+                return
+            if step.action == "wait":
+                try:
+                    await asyncio.wait_for(stop.wait(), step.seconds)
+                except asyncio.TimeoutError:
+                    pass
+            elif step.action == "mailbox":
+                await sim.post_mailbox(step.plc, step.equipment, step.text)
+                _logger.info(
+                    "scenario: mailbox record %s %r on %s", step.equipment, step.text, step.plc
+                )
+            else:
+                await sim.set_condition(
+                    step.plc, step.equipment, step.failure_code, step.action == "raise"
+                )
+                _logger.info(
+                    "scenario: %s %s/%s on %s",
+                    step.action,
+                    step.equipment,
+                    step.failure_code,
+                    step.plc,
+                )
+        if not scenario.repeat:
+            return
+
+
+async def serve(
+    config: Config,
+    *,
+    host: str = "127.0.0.1",
+    scenario: Scenario | None = None,
+    delay: float = 0.0,
+) -> int:
+    """Run the simulator until SIGTERM/SIGINT; play the scenario meanwhile."""
+    sim = Simulator(config, host=host, delay=delay)
+    await sim.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    for plc in config.plcs:
+        print(
+            f"PLC {plc.name!r} device id {plc.device_id} on {host}:{plc.port}",
+            flush=True,
+        )
+    player = asyncio.create_task(play(sim, scenario, stop)) if scenario else None
+    try:
+        await stop.wait()
+    finally:
+        if player:
+            player.cancel()
+        await sim.stop()
+    return 0

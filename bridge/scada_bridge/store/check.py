@@ -1,0 +1,60 @@
+"""One call that says whether a SCADA database can be pulled from, and if not, why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import DatabaseError
+from .connection import connect, parse_target
+from .reader import START, Backlog, Cursor, backlog
+from .schema import SCHEMA_VERSION, check_schema
+
+
+@dataclass(frozen=True)
+class SourceCheck:
+    """Outcome of :func:`check_source`.
+
+    ``reason`` is ``"ok"`` or the ``reason`` of the error met: ``refused``,
+    ``host_unknown``, ``timeout``, ``authentication``, ``database_missing``,
+    ``schema_missing``, ``schema_too_old``, ``schema_too_new`` or ``error``.
+    """
+
+    ok: bool
+    reason: str
+    message: str
+    schema_version: int | None = None
+    backlog: Backlog | None = None
+    #: Where the URI points (host, port, database, user), never the password.
+    where: str = ""
+
+
+def check_source(uri: str, cursor: Cursor = START, *, connect_timeout: int = 5) -> SourceCheck:
+    """Connect, check the schema version and count the backlog after ``cursor``.
+
+    Never raises for a problem a person can fix: it is returned, with the fix.
+    """
+    try:
+        where = str(parse_target(uri))
+        conn = connect(uri, connect_timeout=connect_timeout, autocommit=True)
+    except DatabaseError as exc:
+        return SourceCheck(False, exc.reason, str(exc))
+    except Exception as exc:  # ConfigError and anything libpq says about the URI
+        return SourceCheck(False, "config", str(exc))
+    try:
+        version = check_schema(conn, where)
+        pending = backlog(conn, cursor)
+    except DatabaseError as exc:
+        return SourceCheck(False, exc.reason, str(exc))
+    finally:
+        conn.close()
+    return SourceCheck(
+        True,
+        "ok",
+        f"{where}: schema version {version}, {pending.count} event(s) pending",
+        version,
+        pending,
+        where,
+    )
+
+
+__all__ = ["SCHEMA_VERSION", "SourceCheck", "check_source"]

@@ -1,0 +1,215 @@
+"""The mailbox: record stored, flag written only after the event is durable.
+
+The database is made to fail for real through a TCP proxy (stalled or
+stopped); the spool is made unwritable by putting a directory where its file
+goes. Real Modbus TCP server, real PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from scada_bridge.config import HOLDING_REGISTER
+from scada_bridge.plc.registers import encode_ascii
+
+from tests.poller_fixtures import (
+    Running,
+    config_text,
+    free_port,
+    plc_block,
+    rows,
+    simulated,
+    wait_until,
+    write_config,
+)
+
+MAILBOX = """
+[plc.mailbox]
+flag = 100
+equipment = { address = 101, registers = 4 }
+text = { address = 105, registers = 10 }
+time = 115
+severity = "critical"
+clock_timezone = "Europe/Paris"
+"""
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _config(tmp_path, uri, port):
+    return write_config(
+        tmp_path / "plant.toml",
+        config_text(uri, tmp_path / "state", plc_block("plc1", port, MAILBOX)),
+    )
+
+
+def _mailbox_rows(uri):
+    return rows(
+        uri,
+        "SELECT equipment_code, description, occurred_at, severity, failure_code, payload"
+        " FROM scada.equipment_failure ORDER BY id",
+    )
+
+
+async def _wait_flag(sim, value: int, timeout: float = 6.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if await sim.mailbox_flag("plc1") == value:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"mailbox flag never became {value}")
+
+
+def test_record_is_stored_with_plc_time_then_acknowledged_once(tmp_path, scada_uri):
+    port = free_port()
+    config = _config(tmp_path, scada_uri, port)
+    when = datetime(2026, 3, 1, 14, 5, 9, tzinfo=PARIS)
+
+    async def scenario():
+        async with simulated(config) as sim, Running(config):
+            await sim.post_mailbox("plc1", "silo101", "Motor overload", when)
+            await wait_until(lambda: _mailbox_rows(scada_uri), what="the mailbox event")
+            await _wait_flag(sim, 1)
+            await asyncio.sleep(0.3)  # flag stays 1: nothing more is stored
+            assert len(_mailbox_rows(scada_uri)) == 1
+            await sim.post_mailbox("plc1", "conv12", "Belt torn", when + timedelta(minutes=1))
+            await wait_until(lambda: len(_mailbox_rows(scada_uri)) == 2, what="second record")
+
+    asyncio.run(scenario())
+    first, second = _mailbox_rows(scada_uri)
+    assert first[:2] == ("silo101", "Motor overload")
+    assert first[2] == datetime(2026, 3, 1, 13, 5, 9, tzinfo=timezone.utc)  # Paris is UTC+1
+    assert first[3:5] == ("critical", "PLC_REPORTED")
+    assert first[5]["source"] == "mailbox"
+    assert first[5]["time_registers"] == [0x2026, 0x03, 0x01, 0x14, 0x05, 0x09]
+    assert second[:2] == ("conv12", "Belt torn")
+
+
+def test_flag_stays_0_while_the_database_write_is_stalled(tmp_path, scada_uri, db_proxy):
+    port = free_port()
+    config = _config(tmp_path, db_proxy.via(scada_uri), port)
+
+    async def scenario():
+        async with simulated(config) as sim, Running(config):
+            await asyncio.sleep(0.2)
+            db_proxy.pause()  # the INSERT will hang on the wire, like a stalled link
+            try:
+                await sim.post_mailbox("plc1", "silo101", "Stalled write")
+                await asyncio.sleep(1.0)  # ~20 polls
+                flag = await sim.mailbox_flag("plc1")
+                assert flag == 0, "acknowledged before the event is durable"
+                assert _mailbox_rows(scada_uri) == []
+            finally:
+                db_proxy.resume()  # else the stuck writer thread would hang the test
+            while await sim.mailbox_flag("plc1") == 0:
+                await asyncio.sleep(0.01)
+            # Flag 1 seen: the committed row must already be visible.
+            assert [r[1] for r in _mailbox_rows(scada_uri)] == ["Stalled write"]
+
+    asyncio.run(scenario())
+
+
+def test_database_down_record_spooled_and_acknowledged_then_delivered(
+    tmp_path, scada_uri, db_proxy
+):
+    port = free_port()
+    config = _config(tmp_path, db_proxy.via(scada_uri), port)
+
+    async def scenario():
+        async with simulated(config) as sim, Running(config):
+            await asyncio.sleep(0.2)
+            db_proxy.stop()  # database unreachable: connections cut, new ones refused
+            await sim.post_mailbox("plc1", "silo101", "While DB down")
+            await _wait_flag(sim, 1)  # the PLC is not blocked by the database outage
+            assert _mailbox_rows(scada_uri) == []
+            assert "While DB down" in (tmp_path / "state" / "spool.jsonl").read_text()
+            db_proxy.start()
+            await wait_until(lambda: _mailbox_rows(scada_uri), what="spool flushed")
+            await wait_until(
+                lambda: (tmp_path / "state" / "spool.jsonl").read_text() == "",
+                what="spool emptied",
+            )
+
+    asyncio.run(scenario())
+    assert [r[1] for r in _mailbox_rows(scada_uri)] == ["While DB down"]
+
+
+def test_flag_stays_0_when_neither_database_nor_spool_can_hold_the_event(
+    tmp_path, scada_uri, db_proxy
+):
+    port = free_port()
+    config = _config(tmp_path, db_proxy.via(scada_uri), port)
+    spool = tmp_path / "state" / "spool.jsonl"
+
+    async def scenario():
+        async with simulated(config) as sim, Running(config):
+            await asyncio.sleep(0.2)
+            db_proxy.stop()
+            spool.unlink()
+            spool.mkdir()  # the spool file cannot be opened for writing any more
+            await sim.post_mailbox("plc1", "silo101", "Nowhere to go")
+            await asyncio.sleep(1.0)
+            assert await sim.mailbox_flag("plc1") == 0
+            shutil.rmtree(spool)
+            spool.touch()
+            db_proxy.start()
+            await _wait_flag(sim, 1)
+            await wait_until(lambda: _mailbox_rows(scada_uri), what="event stored")
+
+    asyncio.run(scenario())
+    assert [r[1] for r in _mailbox_rows(scada_uri)] == ["Nowhere to go"]
+
+
+def test_garbage_from_the_plc_is_stored_readably(tmp_path, scada_uri, caplog):
+    port = free_port()
+    config = _config(tmp_path, scada_uri, port)
+    # Month 0x13 and a nibble 0xA: both impossible.
+    bad_time = [0x2026, 0x0013, 0x0001, 0x001A, 0x0000, 0x0000]
+    caplog.set_level(logging.WARNING, logger="scada_bridge")
+
+    async def scenario():
+        async with simulated(config) as sim, Running(config):
+            # Bytes that are not printable ASCII (0x07 bell, 0xFF); flag 0 written last.
+            await sim.write("plc1", HOLDING_REGISTER, 101, [0x5349, 0x0731, 0xFF30, 0x3100])
+            await sim.write("plc1", HOLDING_REGISTER, 105, encode_ascii("Jam\tnow", 10))
+            await sim.write("plc1", HOLDING_REGISTER, 115, bad_time)
+            await sim.write("plc1", HOLDING_REGISTER, 100, [0])
+            await wait_until(lambda: _mailbox_rows(scada_uri), what="the event")
+
+    before = datetime.now(timezone.utc)
+    asyncio.run(scenario())
+    (equipment, text, occurred_at, _, _, payload), *_ = _mailbox_rows(scada_uri)
+    assert equipment == "SI?1?01"
+    assert text == "Jam?now"
+    assert before - timedelta(seconds=1) <= occurred_at <= datetime.now(timezone.utc)
+    assert payload["time_registers"] == bad_time
+    assert "poller's clock" in payload["time_note"]
+    assert any("not a valid BCD date" in r.getMessage() for r in caplog.records)
+
+
+def test_same_record_presented_again_is_not_a_second_failure(tmp_path, scada_uri):
+    """An acknowledgement lost (or a poller crash before it) makes the PLC offer the record
+    again: same content and PLC time, same event_uid, one row."""
+    port = free_port()
+    config = _config(tmp_path, scada_uri, port)
+    when = datetime(2026, 3, 1, 14, 5, 9, tzinfo=PARIS)
+
+    async def scenario():
+        async with simulated(config) as sim:
+            async with Running(config):
+                await sim.post_mailbox("plc1", "silo101", "Motor overload", when)
+                await _wait_flag(sim, 1)
+            await sim.write("plc1", HOLDING_REGISTER, 100, [0])  # offered again
+            async with Running(config):
+                await _wait_flag(sim, 1)
+                # A new record a second later is a new failure.
+                await sim.post_mailbox(
+                    "plc1", "silo101", "Motor overload", when + timedelta(seconds=1)
+                )
+                await wait_until(lambda: len(_mailbox_rows(scada_uri)) == 2, what="new record")
+
+    asyncio.run(scenario())
+    assert [r[2].second for r in _mailbox_rows(scada_uri)] == [9, 10]
