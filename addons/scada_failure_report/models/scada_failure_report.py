@@ -176,6 +176,10 @@ class ScadaFailureReport(models.Model):
         waiting = reports._ingest_close_stored(clears, new_raise_uids, results)
         reports._ingest_create(raises, clears, new_raise_uids, stored, results)
         reports._ingest_keep_waiting(waiting, stored, results)
+        # Stored computes (state, duration) run at flush, with the context of
+        # whoever flushes: the commit's flush has none and would post a
+        # tracking message per clear. Compute them here, in the ingest's context.
+        reports.flush_model()
         for index, event in enumerate(parsed):
             if results[index] is None:  # the same event twice in one call
                 first = results[first_index[event["event_uid"]]]

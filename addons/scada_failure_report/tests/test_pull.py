@@ -55,6 +55,26 @@ class TestPull(ScadaCase):
             ("done", 2, 2, 0),
         )
 
+    def test_a_bulk_pull_posts_no_chatter_message(self):
+        raises = [self.raised(minute) for minute in range(4)]
+        self.insert(*raises)
+        self.source._pull()
+        self.env.cr.precommit.run()  # what the batch's commit runs in production
+        # Clears of raises stored by an earlier batch: an update, not a create.
+        self.insert(*(self.cleared(event, minutes=60) for event in raises[:3]))
+        messages = self.env["mail.message"].search_count([("model", "=", "scada.failure.report")])
+
+        result = self.source._pull()
+        self.env.cr.precommit.run()
+
+        self.assertEqual(result["cleared"], 3)
+        self.assertEqual(self.reports().mapped("state").count("cleared"), 3)
+        self.assertEqual(
+            self.env["mail.message"].search_count([("model", "=", "scada.failure.report")]),
+            messages,
+            "a bulk pull posts no chatter message (no tracking of state on clear)",
+        )
+
     def test_second_pull_and_replay_create_nothing(self):
         self.insert(self.raised(0), self.raised(1), self.raised(2))
         self.source._pull()
