@@ -1,8 +1,14 @@
 """The package's shape: the public API Odoo imports, and imports that run one way.
 
-``cli -> poller/doctor/simulator -> plc/store -> config/events/errors/odoo_url``:
-a module may import only from its own layer or the layers below it, so no circle
-can form (``diagnose()`` once imported its hops inside the function to dodge one).
+``cli -> poller/doctor/simulator -> plc/store -> config/odoo_url -> plc drivers ->
+events/errors``: a module may import only from its own layer or the layers below it,
+so no circle can form (``diagnose()`` once imported its hops inside the function to
+dodge one).
+
+The PLC drivers (``plc.driver``, ``plc.modbus``, ``plc.fins``) sit below ``config``:
+the protocol constants (Modbus tables and limits, FINS areas and limits) live in
+the driver modules and the configuration loader checks against them, so the
+drivers may import only ``errors`` (issue 14: no protocol constant in the loader).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ LAYERS = {
     "_version": 0,
     "errors": 0,
     "events": 0,
+    "plc.drivers": 0.5,
     "config": 1,
     "odoo_url": 1,
     "odoo_http": 1,
@@ -33,8 +40,14 @@ LAYERS = {
 }
 
 
+#: Modules of ``plc/`` that form the ``plc.drivers`` layer (below ``config``).
+DRIVER_MODULES = {"scada_bridge.plc.driver", "scada_bridge.plc.modbus", "scada_bridge.plc.fins"}
+
+
 def _part(module: str) -> str:
-    """``scada_bridge.store.reader`` -> ``store``."""
+    """``scada_bridge.store.reader`` -> ``store``; a driver module -> ``plc.drivers``."""
+    if module in DRIVER_MODULES:
+        return "plc.drivers"
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else "__init__"
 

@@ -27,14 +27,40 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 from .errors import ConfigError
 from .events import SEVERITIES
+from .plc.modbus import (
+    BIT_TABLES,
+    COIL,
+    DISCRETE_INPUT,
+    HOLDING_REGISTER,
+    INPUT_REGISTER,
+    MAX_ADDRESS,
+    MAX_BITS,
+    MAX_REGISTERS,
+    TABLES,
+)
 
-#: Modbus tables, as named in the configuration.
-COIL = "coil"
-DISCRETE_INPUT = "discrete_input"
-HOLDING_REGISTER = "holding_register"
-INPUT_REGISTER = "input_register"
-TABLES = (COIL, DISCRETE_INPUT, HOLDING_REGISTER, INPUT_REGISTER)
-BIT_TABLES = (COIL, DISCRETE_INPUT)
+__all__ = [
+    "BIT_TABLES",
+    "COIL",
+    "DISCRETE_INPUT",
+    "HOLDING_REGISTER",
+    "INPUT_REGISTER",
+    "MAX_ADDRESS",
+    "MAX_BITS",
+    "MAX_REGISTERS",
+    "TABLES",
+    "Condition",
+    "Config",
+    "Database",
+    "Mailbox",
+    "OdooDoorbell",
+    "Plc",
+    "PollerSettings",
+    "Span",
+    "load",
+    "parse",
+]
+
 
 #: Value types a condition may read, and how many registers each takes.
 TYPE_WIDTH = {
@@ -48,11 +74,6 @@ TYPE_WIDTH = {
 }
 WHENS = ("nonzero", "bit", "equal", "above", "below")
 ORDERS = ("big", "little")
-
-#: Protocol limits: registers / bits one read request may return.
-MAX_REGISTERS = 125
-MAX_BITS = 2000
-MAX_ADDRESS = 65535
 
 DEFAULT_DB_ENV = "SCADA_DB_URI"
 DEFAULT_ODOO_KEY_ENV = "ODOO_API_KEY"

@@ -12,7 +12,10 @@ One tree, so a caller can catch as widely or as narrowly as it needs::
      |    +-- DatabaseMissing         server up, database not there
      |    +-- SchemaMissing           database there, schema ``scada`` not migrated
      |    +-- SchemaVersionMismatch   schema older or newer than this code
-     +-- PlcError                     the Modbus hop to one PLC
+     +-- PlcError                     the hop to one PLC (Modbus TCP or Omron FINS)
+          +-- PlcUnreachable          no connection, no answer in time, I/O error
+          +-- PlcRefused              the PLC answered with an error (Modbus
+                                      exception, FINS end code)
 
 Every message is one line saying what failed, where (host, port, database,
 table, PLC) and what to do, so the command line can print it as it is.
@@ -75,3 +78,25 @@ class SchemaVersionMismatch(DatabaseError):
 
 class PlcError(ScadaBridgeError):
     """A PLC cannot be read (or its acknowledge register cannot be written)."""
+
+    #: The PLC state this error puts the poller in (``scada.plc_status.state``).
+    state = "error"
+
+
+class PlcUnreachable(PlcError):
+    """No connection to the PLC, or no answer within the timeout (after retries)."""
+
+    state = "unreachable"
+
+
+class PlcRefused(PlcError):
+    """The PLC answered, with an error: a Modbus exception or a FINS end code.
+
+    ``code`` is the protocol's own number (Modbus exception code, FINS end code).
+    """
+
+    state = "error"
+
+    def __init__(self, message: str, *, code: int = 0) -> None:
+        super().__init__(message)
+        self.code = code

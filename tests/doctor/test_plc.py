@@ -137,7 +137,7 @@ def test_an_address_the_plc_does_not_have_is_a_modbus_exception(plant, tmp_path)
     )
     row = _by_plc(plc_checks(load(config).plcs))["line1"]
     assert not row.ok
-    assert "Modbus exception 2 (illegal data address)" in row.detail
+    assert "Modbus exception 2 (illegal address)" in row.detail  # pymodbus ExcCodes name
     assert "register map" in row.fix
 
 

@@ -1,4 +1,4 @@
-"""Decoding every data type in every byte/word order, and planning reads.
+"""Decoding every data type in every byte/word order.
 
 Byte patterns are written out by hand from the Modbus convention (register =
 high byte first), not computed with the code under test. The end-to-end test
@@ -13,19 +13,17 @@ import struct
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pymodbus.client import AsyncModbusTcpClient
 from scada_bridge.config import (
     COIL,
     DISCRETE_INPUT,
     HOLDING_REGISTER,
     INPUT_REGISTER,
-    MAX_BITS,
-    MAX_REGISTERS,
     Condition,
 )
+from scada_bridge.plc.modbus import ModbusDriver
+from scada_bridge.plc.planning import plan_reads
 from scada_bridge.plc.registers import (
     BadBcd,
-    Read,
     condition_registers,
     condition_true,
     condition_value,
@@ -35,7 +33,6 @@ from scada_bridge.plc.registers import (
     decode_number,
     encode_ascii,
     encode_number,
-    plan_reads,
 )
 
 # value, type, {(byte_order, word_order): registers as the PLC sends them}
@@ -180,60 +177,6 @@ def test_simulator_writes_make_each_condition_true_and_false(kw):
         assert condition_true(cond, condition_value(cond, regs)) is active
 
 
-def test_plan_reads_fewest_requests_within_protocol_limits():
-    spans = [(HOLDING_REGISTER, a, 1) for a in range(0, 300, 3)]
-    reads = plan_reads(spans)
-    assert reads == [
-        Read(HOLDING_REGISTER, 0, 124),
-        Read(HOLDING_REGISTER, 126, 124),
-        Read(HOLDING_REGISTER, 252, 46),
-    ]
-    assert all(r.count <= MAX_REGISTERS for r in reads)
-    bits = plan_reads([(COIL, a, 1) for a in range(0, 4000, 7)])
-    assert len(bits) == 2 and all(r.count <= MAX_BITS for r in bits)
-
-
-def test_plan_reads_tables_apart_and_gaps_limited():
-    spans = [
-        (HOLDING_REGISTER, 0, 2),
-        (INPUT_REGISTER, 0, 1),
-        (HOLDING_REGISTER, 10, 1),
-        (HOLDING_REGISTER, 1, 1),  # overlaps the first span
-    ]
-    assert plan_reads(spans) == [
-        Read(HOLDING_REGISTER, 0, 11),
-        Read(INPUT_REGISTER, 0, 1),
-    ]
-    assert plan_reads(spans, max_gap=0) == [
-        Read(HOLDING_REGISTER, 0, 2),
-        Read(HOLDING_REGISTER, 10, 1),
-        Read(INPUT_REGISTER, 0, 1),
-    ]
-
-
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from([COIL, HOLDING_REGISTER]),
-            st.integers(0, 3000),
-            st.integers(1, 2),
-        ),
-        min_size=1,
-        max_size=60,
-    ),
-    st.integers(0, 125),
-)
-def test_plan_reads_covers_every_span(spans, max_gap):
-    reads = plan_reads(spans, max_gap=max_gap)
-    for table, address, count in spans:
-        assert any(
-            r.table == table and r.address <= address and address + count <= r.address + r.count
-            for r in reads
-        )
-    for r in reads:
-        assert r.count <= (MAX_BITS if r.table == COIL else MAX_REGISTERS)
-
-
 def test_every_type_and_order_read_from_a_real_modbus_server(tmp_path):
     """Write PLC-side patterns over Modbus TCP, read them back the way the poller does."""
     from tests.poller_fixtures import free_port, simulated, write_config
@@ -263,12 +206,12 @@ word_order = "{wo}"
         async with simulated(config) as sim:
             for i, (_, _, _, _, regs) in enumerate(CASES):
                 await sim.write("p", INPUT_REGISTER, i * 2, regs)
-            client = AsyncModbusTcpClient("127.0.0.1", port=port)
-            await client.connect()
+            driver = ModbusDriver("p", "127.0.0.1", port)
             (read,) = plan_reads([(c.table, c.address, c.width) for c in config.plcs[0].conditions])
-            rr = await client.read_input_registers(read.address, count=read.count, device_id=1)
-            client.close()
-            return rr.registers
+            try:
+                return await driver.read_words(read.area, read.address, read.count)
+            finally:
+                driver.close()
 
     registers = asyncio.run(scenario())
     for cond, (value, *_rest) in zip(config.plcs[0].conditions, CASES, strict=True):

@@ -232,6 +232,6 @@ def test_plc_answering_with_an_exception_is_in_state_error_with_the_fix(tmp_path
 
     asyncio.run(scenario())
     state, error = rows(scada_uri, status_sql)[0]
-    assert "exception 2 (illegal data address)" in error
+    assert "exception 2 (illegal address)" in error  # name from pymodbus ExcCodes
     assert "holding_register 600..600" in error
     assert "check the addresses" in error

@@ -1,10 +1,10 @@
 """The doctor's PLC hop: for each PLC of the poller config, connect and read once.
 
 A plain TCP connect first tells "nothing listens" from "host unknown" from
-"no answer" (pymodbus only says it is not connected); then one Modbus read of
-the first address the poller watches proves the device id and the address
-answer. All PLCs are probed at the same time, each bounded by its timeout, so
-one dead PLC never delays the others' rows.
+"no answer" (pymodbus only says it is not connected); then one read of the
+first address the poller watches, through the poller's own driver, proves the
+device id and the address answer. All PLCs are probed at the same time, each
+bounded by its timeout, so one dead PLC never delays the others' rows.
 """
 
 from __future__ import annotations
@@ -13,27 +13,19 @@ import asyncio
 import logging
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from pymodbus.client import AsyncModbusTcpClient
-from pymodbus.exceptions import ModbusException
-
-from ..config import COIL, DISCRETE_INPUT, HOLDING_REGISTER, INPUT_REGISTER, Plc
+from ..config import HOLDING_REGISTER, Plc
+from ..errors import PlcRefused, PlcUnreachable
+from ..plc.connect import driver_for
+from ..plc.driver import Driver
+from ..plc.modbus import exception_name
 from ._check import Check
 
 _logger = logging.getLogger(__name__)
 
 HOP = "PLC"
 MIN_TIMEOUT = 2.0
-
-_EXCEPTION_CODES = {
-    1: "illegal function",
-    2: "illegal data address",
-    3: "illegal data value",
-    4: "device failure",
-    10: "gateway path unavailable",
-    11: "gateway target did not respond",
-}
 
 
 @dataclass(frozen=True)
@@ -47,6 +39,7 @@ class Probe:
     table: str
     address: int
     timeout: float
+    plc: Plc
 
     @property
     def where(self) -> str:
@@ -67,7 +60,11 @@ class Probe:
             table,
             address,
             max(plc.timeout, MIN_TIMEOUT),
+            plc,
         )
+
+    def driver(self) -> Driver:
+        return driver_for(replace(self.plc, timeout=self.timeout, retries=0))
 
 
 async def _tcp_row(probe: Probe) -> Check | None:
@@ -119,14 +116,10 @@ async def _tcp_row(probe: Probe) -> Check | None:
     return None
 
 
-async def _read(client: AsyncModbusTcpClient, probe: Probe):
-    read = {
-        COIL: client.read_coils,
-        DISCRETE_INPUT: client.read_discrete_inputs,
-        HOLDING_REGISTER: client.read_holding_registers,
-        INPUT_REGISTER: client.read_input_registers,
-    }[probe.table]
-    return await read(probe.address, count=1, device_id=probe.device_id)
+async def _read(driver: Driver, probe: Probe) -> int:
+    if probe.table in driver.bit_areas:
+        return int((await driver.read_bits(probe.table, probe.address, 1))[0])
+    return (await driver.read_words(probe.table, probe.address, 1))[0]
 
 
 async def probe_plc(probe: Probe) -> Check:
@@ -136,11 +129,12 @@ async def probe_plc(probe: Probe) -> Check:
         return refused
     name = f"{probe.name!r} reachable"
     what = f"{probe.table.replace('_', ' ')} {probe.address} of device id {probe.device_id}"
-    client = AsyncModbusTcpClient(probe.host, port=probe.port, timeout=probe.timeout, retries=0)
+    driver = probe.driver()
     started = time.monotonic()
     try:
-        await client.connect()
-        if not client.connected:
+        try:
+            await driver.connect()
+        except PlcUnreachable:
             return Check(
                 HOP,
                 name,
@@ -148,8 +142,8 @@ async def probe_plc(probe: Probe) -> Check:
                 f"TCP opens at {probe.where} but the Modbus connection does not",
                 "check no other program holds the PLC's only Modbus connection",
             )
-        reply = await asyncio.wait_for(_read(client, probe), probe.timeout * 2)
-    except (ModbusException, asyncio.TimeoutError, TimeoutError, OSError) as exc:
+        shown = await asyncio.wait_for(_read(driver, probe), probe.timeout * 2)
+    except (PlcUnreachable, asyncio.TimeoutError, TimeoutError) as exc:
         return Check(
             HOP,
             name,
@@ -159,12 +153,8 @@ async def probe_plc(probe: Probe) -> Check:
             f"check device_id of [[plc]] {probe.name!r} (the unit id the PLC or gateway "
             "expects; 1 or 255 are usual) and that this is a Modbus TCP device",
         )
-    finally:
-        client.close()
-    elapsed_ms = (time.monotonic() - started) * 1000
-    if reply.isError():
-        code = getattr(reply, "exception_code", None)
-        meaning = _EXCEPTION_CODES.get(code, "exception")
+    except PlcRefused as exc:
+        code = exc.code
         if code in (4, 10, 11):
             # Servers and gateways answer an unknown unit id this way.
             fix = (
@@ -180,11 +170,13 @@ async def probe_plc(probe: Probe) -> Check:
             HOP,
             name,
             False,
-            f"{probe.where} answered reading {what} with Modbus exception {code} ({meaning})",
+            f"{probe.where} answered reading {what} with Modbus exception {code} "
+            f"({exception_name(code)})",
             fix,
         )
-    values = getattr(reply, "registers", None) or getattr(reply, "bits", [])[:1]
-    shown = int(values[0]) if values else "?"
+    finally:
+        driver.close()
+    elapsed_ms = (time.monotonic() - started) * 1000
     return Check(
         HOP,
         name,

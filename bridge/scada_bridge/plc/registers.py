@@ -1,6 +1,6 @@
-"""Turning Modbus registers into values, and planning reads into as few requests as possible.
+"""Turning PLC words (Modbus registers, FINS memory words) into values, and back.
 
-Modbus registers are 16-bit words sent high byte first. PLCs disagree about
+Modbus registers and Omron memory words are 16-bit words sent high byte first. PLCs disagree about
 everything above that, so two switches cover them:
 
 * ``byte_order``: ``big`` keeps each register's bytes as sent; ``little`` swaps
@@ -16,11 +16,10 @@ the raw word so the caller can fall back and keep the raw value.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 
-from ..config import BIT_TABLES, MAX_BITS, MAX_REGISTERS, Condition
+from ..config import BIT_TABLES, Condition
 
 _STRUCT = {"int16": "h", "uint16": "H", "int32": "i", "uint32": "I", "float32": "f"}
 
@@ -187,61 +186,3 @@ def condition_registers(cond: Condition, active: bool, current: Sequence[int]) -
     if cond.type != "float32":
         raw = round(raw)
     return encode_number(raw, cond.type, cond.byte_order, cond.word_order)
-
-
-# -- read planning -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Read:
-    """One Modbus read request: ``count`` registers (or bits) of ``table`` from ``address``."""
-
-    table: str
-    address: int
-    count: int
-
-
-def plan_reads(
-    spans: Iterable[tuple[str, int, int]], *, max_gap: int = MAX_REGISTERS
-) -> list[Read]:
-    """Cover every ``(table, address, count)`` span with as few requests as the protocol allows.
-
-    Spans of one table are merged while the request stays within 125
-    registers (2000 bits) and the hole between them is at most ``max_gap``
-    (0 reads only configured addresses, for PLCs that reject reads of gaps).
-    Greedy from the lowest address, which is optimal for covering sorted spans.
-    """
-    by_table: dict[str, list[tuple[int, int]]] = {}
-    for table, address, count in spans:
-        by_table.setdefault(table, []).append((address, address + count))
-    reads: list[Read] = []
-    for table in sorted(by_table):
-        limit = MAX_BITS if table in BIT_TABLES else MAX_REGISTERS
-        gap = max_gap if table not in BIT_TABLES else max_gap * 16
-        start = end = None
-        for lo, hi in sorted(by_table[table]):
-            if start is not None and hi - start <= limit and lo - end <= gap:
-                end = max(end, hi)
-                continue
-            if start is not None:
-                reads.append(Read(table, start, end - start))
-            start, end = lo, hi
-        if start is not None:
-            reads.append(Read(table, start, end - start))
-    return reads
-
-
-class Snapshot:
-    """The values one poll read, addressable by table and address."""
-
-    def __init__(self) -> None:
-        self._blocks: list[tuple[str, int, list[int]]] = []
-
-    def add(self, read: Read, values: Sequence[int | bool]) -> None:
-        self._blocks.append((read.table, read.address, [int(v) for v in values[: read.count]]))
-
-    def get(self, table: str, address: int, count: int = 1) -> list[int]:
-        for blk_table, start, values in self._blocks:
-            if blk_table == table and start <= address and address + count <= start + len(values):
-                return values[address - start : address - start + count]
-        raise KeyError(f"{table} {address}..{address + count - 1} was not read")

@@ -1,4 +1,4 @@
-"""One PLC's poll loop: its Modbus client, its status, its conditions and its mailbox."""
+"""One PLC's poll loop: its driver (Modbus or FINS), its status, its conditions and its mailbox."""
 
 from __future__ import annotations
 
@@ -10,29 +10,20 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from pymodbus.client import AsyncModbusTcpClient
-from pymodbus.exceptions import ModbusException
-
-from ..config import (
-    COIL,
-    DISCRETE_INPUT,
-    HOLDING_REGISTER,
-    INPUT_REGISTER,
-    Condition,
-    Plc,
-)
+from ..config import HOLDING_REGISTER, Condition, Plc
+from ..errors import PlcError, PlcRefused
 from ..events import CLEARED, RAISED, NewEvent
+from ..plc.connect import driver_for
+from ..plc.driver import Driver
+from ..plc.planning import Read, Snapshot, plan_reads
 from ..plc.registers import (
     BadBcd,
-    Read,
-    Snapshot,
     condition_true,
     condition_value,
     decode_ascii,
     decode_bcd_time,
-    plan_reads,
 )
-from ..store.plc_status import ERROR, UNREACHABLE, PlcStatus
+from ..store.plc_status import ERROR, PlcStatus
 from .sink import Key
 from .writer import Writer
 
@@ -40,29 +31,9 @@ _logger = logging.getLogger(__name__)
 
 _MAILBOX_NS = uuid.UUID("6f1c3a52-3d0e-4f5b-9a57-5cada0b0c0de")
 
-_EXCEPTION_NAMES = {
-    1: "illegal function",
-    2: "illegal data address",
-    3: "illegal data value",
-    4: "device failure",
-    5: "acknowledge",
-    6: "device busy",
-    10: "gateway path unavailable",
-    11: "gateway target failed to respond",
-}
-
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-#: The pymodbus client method reading each table (read function codes only).
-_READ_METHOD = {
-    COIL: "read_coils",
-    DISCRETE_INPUT: "read_discrete_inputs",
-    HOLDING_REGISTER: "read_holding_registers",
-    INPUT_REGISTER: "read_input_registers",
-}
 
 
 class PlcDown(Exception):
@@ -92,7 +63,7 @@ class _Edge:
 
 
 class PlcLoop:
-    """Polls one PLC forever; owns its client, its status and its conditions' state."""
+    """Polls one PLC forever; owns its driver, its status and its conditions' state."""
 
     def __init__(
         self,
@@ -113,8 +84,14 @@ class PlcLoop:
             (e, f): uid for (d, e, f), uid in active.items() if d == plc.name
         }
         self.edges = {c.key: _Edge() for c in plc.conditions}
-        self.reads = plan_reads(self._spans(), max_gap=plc.max_gap)
-        self.client: AsyncModbusTcpClient | None = None
+        self.driver: Driver = driver_for(plc)
+        self.reads = plan_reads(
+            self._spans(),
+            max_gap=plc.max_gap,
+            max_words=self.driver.max_words,
+            max_bits=self.driver.max_bits,
+            bit_areas=self.driver.bit_areas,
+        )
         self.cycles = 0
         self.last_cycle: float = 0.0  # seconds one poll (read + handling) took
         self.max_period: float = 0.0  # longest time between two successful polls
@@ -193,62 +170,21 @@ class PlcLoop:
             self._close()
 
     def _close(self) -> None:
-        if self.client is not None:
-            self.client.close()
-            self.client = None
+        self.driver.close()
 
     async def _poll(self) -> Snapshot:
-        plc = self.plc
-        if self.client is None:
-            client = AsyncModbusTcpClient(
-                plc.host,
-                port=plc.port,
-                timeout=plc.timeout,
-                retries=plc.retries,
-                reconnect_delay=0,
-                name=plc.name,
-            )
-            try:
-                ok = await asyncio.wait_for(client.connect(), plc.timeout + 1)
-            except (asyncio.TimeoutError, OSError, ModbusException):
-                ok = False
-            if not ok:
-                client.close()
-                raise PlcDown(
-                    UNREACHABLE,
-                    f"no Modbus TCP connection to {plc.host}:{plc.port} within {plc.timeout:g} s "
-                    "(PLC off, wrong host/port, or a firewall)",
-                )
-            self.client = client
         snapshot = Snapshot()
         for read in self.reads:
             snapshot.add(read, await self._read(read))
         return snapshot
 
     async def _read(self, read: Read) -> Sequence[int | bool]:
-        assert self.client is not None
-        call = getattr(self.client, _READ_METHOD[read.table])
-        what = f"{read.table} {read.address}..{read.address + read.count - 1}"
         try:
-            rr = await call(read.address, count=read.count, device_id=self.plc.device_id)
-        except (ModbusException, OSError, asyncio.TimeoutError) as exc:
-            raise PlcDown(
-                UNREACHABLE,
-                f"reading {what} from {self.plc.host}:{self.plc.port} failed: "
-                f"{str(exc).strip() or type(exc).__name__}",
-            ) from None
-        if rr.isError():
-            code = getattr(rr, "exception_code", 0)
-            raise PlcDown(
-                ERROR,
-                f"PLC answered exception {code} ({_EXCEPTION_NAMES.get(code, 'unknown')}) to "
-                f"reading {what} with device id {self.plc.device_id}: check the addresses, "
-                "table and device_id in the configuration",
-            )
-        values = rr.bits if read.table in (COIL, DISCRETE_INPUT) else rr.registers
-        if len(values) < read.count:
-            raise PlcDown(ERROR, f"PLC returned {len(values)} values for {what}")
-        return values
+            if read.area in self.driver.bit_areas:
+                return await self.driver.read_bits(read.area, read.address, read.count)
+            return await self.driver.read_words(read.area, read.address, read.count)
+        except PlcError as exc:
+            raise PlcDown(exc.state, str(exc)) from None
 
     # -- status conditions --------------------------------------------------
 
@@ -432,10 +368,19 @@ class PlcLoop:
     async def _acknowledge(self) -> None:
         """Write 1 to the mailbox flag: the only write the poller ever makes."""
         box = self.plc.mailbox
-        assert box is not None and self.client is not None
+        assert box is not None
         try:
-            rr = await self.client.write_register(box.flag, 1, device_id=self.plc.device_id)
-        except (ModbusException, OSError, asyncio.TimeoutError) as exc:
+            await self.driver.write_word(HOLDING_REGISTER, box.flag, 1)
+        except PlcRefused as exc:
+            _logger.warning(
+                "PLC %r refused the write of 1 to mailbox flag holding register %d "
+                "(%s): the record is stored; check the PLC allows that write",
+                self.plc.name,
+                box.flag,
+                exc,
+            )
+            return
+        except PlcError as exc:
             _logger.warning(
                 "PLC %r: acknowledging mailbox flag %d failed (%s); the record is stored and "
                 "will be acknowledged at the next poll",
@@ -444,14 +389,5 @@ class PlcLoop:
                 exc,
             )
             self._close()
-            return
-        if rr.isError():
-            _logger.warning(
-                "PLC %r refused the write of 1 to mailbox flag holding register %d "
-                "(exception %s): the record is stored; check the PLC allows that write",
-                self.plc.name,
-                box.flag,
-                getattr(rr, "exception_code", "?"),
-            )
             return
         self._unacked = None

@@ -2,7 +2,7 @@
 
 Shape of the service::
 
-    PlcLoop (one asyncio task per PLC, own AsyncModbusTcpClient)
+    PlcLoop (one asyncio task per PLC, own driver: Modbus TCP or FINS)
         read planned requests -> edges of status conditions, mailbox record
         -> Writer.submit(events)                   (conditions: no waiting)
         -> await Writer.submit(events, durable=True) then write the mailbox flag
