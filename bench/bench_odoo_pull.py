@@ -170,15 +170,16 @@ def main() -> int:
         samples: list[tuple[int, float, float]] = []
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            source_model = type(env["scada.source"])
-            original = source_model._pull_commit
+            from odoo.addons.scada_failure_report.models.scada_pull import SourcePull
+
+            original = SourcePull.commit_progress
             started = time.perf_counter()
 
             def sampled(self, done, remaining):
                 original(self, done, remaining)
                 samples.append((done, time.perf_counter() - started, rss_mb()))
 
-            source_model._pull_commit = sampled
+            SourcePull.commit_progress = sampled
             source = env["scada.source"].create(
                 {"name": "bench", "connection_uri": uri, "batch_size": args.batch_size}
             )
@@ -187,7 +188,7 @@ def main() -> int:
             started = time.perf_counter()
             result = source._pull(deadline=time.monotonic() + 3600)
             pull_s = time.perf_counter() - started
-            source_model._pull_commit = original
+            SourcePull.commit_progress = original
             created = env["scada.failure.report"].search_count([])
             cleared = env["scada.failure.report"].search_count([("state", "=", "cleared")])
             messages = env["mail.message"].search_count([("model", "=", "scada.failure.report")])

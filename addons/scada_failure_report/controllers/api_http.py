@@ -23,7 +23,7 @@ _logger = logging.getLogger(__name__)
 
 #: Largest request body accepted (413 above).
 MAX_BODY_BYTES = 2 * 1024 * 1024
-#: A refused oversized body is still read up to this much, so the client gets
+#: A refused oversized body up to this size is still read, so the client gets
 #: the 413 instead of a connection reset while it is still sending.
 DRAIN_LIMIT = 16 * 1024 * 1024
 JSON_MIMETYPES = ("application/json", "application/json-rpc")
@@ -83,7 +83,8 @@ def check_body_size() -> None:
             )
         return
     if length > MAX_BODY_BYTES:
-        _drain(min(length, DRAIN_LIMIT))
+        if length <= DRAIN_LIMIT:
+            _drain()
         raise ApiError(
             413,
             f"request body is {length} bytes, the limit is {MAX_BODY_BYTES}: "
@@ -91,22 +92,15 @@ def check_body_size() -> None:
         )
 
 
-def _drain(size: int) -> None:
-    """Read and drop ``size`` bytes of the body, so the client reads the answer.
+def _drain() -> None:
+    """Read and drop the body, so the client reads the answer.
 
     Closing a socket with unread data resets the connection, and the client
-    would see a reset instead of the 413. Odoo's request wrapper does not
-    expose the stream; werkzeug's own size check drains the same way.
+    would see a reset instead of the 413. Called for bodies up to
+    :data:`DRAIN_LIMIT` only (werkzeug bounds the read by Content-Length),
+    through the request's public ``get_data``, without keeping the bytes.
     """
-    wrapped = getattr(request.httprequest, "_HTTPRequest__wrapped", None)
-    if wrapped is None:
-        return
-    stream = wrapped.stream
-    while size > 0:
-        chunk = stream.read(min(65536, size))
-        if not chunk:
-            break
-        size -= len(chunk)
+    request.httprequest.get_data(cache=False)
 
 
 def read_json_body():

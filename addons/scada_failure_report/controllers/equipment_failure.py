@@ -113,7 +113,7 @@ class EquipmentFailureController(http.Controller):
         offset = _int_arg(args, "offset", 0, 0, None)
         state = args.get("state") or None
         if state:
-            states = [value for value, _label in _state_selection()]
+            states = Api._report_states()
             if state not in states:
                 raise ApiError(400, f"state {state!r} is unknown: use one of {', '.join(states)}")
         since = None
@@ -140,11 +140,6 @@ class EquipmentFailureController(http.Controller):
                 "data": data,
             }
         )
-
-
-def _state_selection():
-    field = request.env["scada.failure.report"]._fields["state"]
-    return field._description_selection(request.env)
 
 
 def _int_arg(args, name: str, default: int, low: int, high: int | None) -> int:

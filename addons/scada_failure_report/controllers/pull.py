@@ -1,9 +1,8 @@
 """``POST /api/scada/pull``: the doorbell a poller rings after it stored events."""
 
-from odoo import fields, http
+from odoo import http
 from odoo.http import request
 
-from ..models.scada_source import CRON_XMLID
 from .api_http import (
     GROUP_INTEGRATION,
     GROUP_MANAGER,
@@ -24,21 +23,12 @@ class ScadaPullController(http.Controller):
         """
         check_body_size()
         authenticate(GROUP_INTEGRATION, GROUP_MANAGER)
-        cron = request.env.ref(CRON_XMLID)
-        # ir.cron.trigger is readable by administrators only; looking for a
-        # pending trigger keeps a chatty poller from piling up one row per ring.
-        pending = (
-            request.env["ir.cron.trigger"]
-            .sudo()
-            .search_count([("cron_id", "=", cron.id), ("call_at", "<=", fields.Datetime.now())])
-        )
-        if not pending:
-            cron._trigger()
+        pending = request.env["scada.source"]._request_pull()
         return json_reply(
             {
                 "status": "success",
                 "message": "a pull was already requested" if pending else "pull requested",
-                "already_requested": bool(pending),
+                "already_requested": pending,
             },
             202,
         )

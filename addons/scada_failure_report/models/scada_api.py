@@ -320,6 +320,12 @@ class ScadaApi(models.AbstractModel):
         ]
 
     @api.model
+    def _report_states(self) -> list[str]:
+        """The states a failure can be in, as the list endpoint's ``state`` filter takes them."""
+        field = self.env["scada.failure.report"]._fields["state"]
+        return [value for value, _label in field._description_selection(self.env)]
+
+    @api.model
     def _search_reports(
         self,
         equipment_code: str | None = None,

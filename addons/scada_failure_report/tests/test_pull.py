@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from ..models import scada_source
+from ..models import scada_pull
 from .common import T0, ScadaCase, server_dsn
 
 
@@ -307,7 +307,7 @@ class TestHousekeeping(ScadaCase):
         self.addCleanup(other.close)
         with other.cursor() as cur:
             cur.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", (scada_source.PULL_LOCK, self.source.id)
+                "SELECT pg_advisory_xact_lock(%s, %s)", (scada_pull.PULL_LOCK, self.source.id)
             )
         result = self.source._pull()
         self.assertTrue(result["skipped"])

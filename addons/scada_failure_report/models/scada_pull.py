@@ -1,0 +1,300 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
+"""The pull engine: one run of reading a SCADA source into Odoo.
+
+``scada.source`` keeps what a person sees and presses (fields, computes,
+buttons, the cron entry); :class:`SourcePull` is how one run goes. It reads
+through ``scada_bridge`` in batches and, per batch, ingests the events, logs
+rejected rows, stores the cursor and commits: the cursor and the records it
+covers are durable together, so a crash repeats at most one batch and the
+unique event uid absorbs the repeat.
+
+Imports: Odoo, ``scada_bridge`` and :mod:`.scada_alert` (what a failed or
+recovered pull tells people); nothing here imports the models' modules.
+"""
+
+import logging
+import threading
+import time
+from typing import Any
+
+import odoo
+import psycopg2
+import psycopg2.errors
+import scada_bridge
+from odoo import fields
+from odoo.tools import config
+from scada_bridge import Cursor, ScadaBridgeError
+
+from . import scada_alert
+
+_logger = logging.getLogger(__name__)
+
+PARAM_TIME_BUDGET = "scada_failure_report.pull_time_budget"
+#: Share of the cron time limit one pull run may use before it hands over.
+TIME_BUDGET_SHARE = 0.5
+#: First key of the advisory lock a pull holds on its source (second key: source id).
+PULL_LOCK = 0x5CADA0D0 & 0x7FFFFFFF
+COUNTS = ("read", "created", "cleared", "pending", "duplicate", "rejected", "batches")
+#: Conflicts with a concurrent push of the same events: retried in a new transaction.
+CONFLICTS = (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure)
+CONFLICT_RETRIES = 2
+
+
+def can_commit() -> bool:
+    """False inside Odoo tests, where a commit would break the test's rollback."""
+    return not (
+        getattr(threading.current_thread(), "testing", False) or odoo.modules.module.current_test
+    )
+
+
+def commit(env) -> None:
+    """Commit what the pull has made durable so far; never inside tests.
+
+    The pull's only commits go through here: after each batch (with the
+    cursor), after recording a failure (so a person sees it), and at the
+    end of a cron run.
+    """
+    if can_commit():
+        env.cr.commit()  # pylint: disable=invalid-commit
+
+
+def pull_time_budget(env) -> float:
+    """Seconds one run may pull: the system parameter, else half the cron time limit."""
+    value = env["ir.config_parameter"].sudo().get_param(PARAM_TIME_BUDGET)
+    try:
+        if value and float(value) > 0:
+            return float(value)
+    except ValueError:
+        _logger.warning(
+            "system parameter %s=%r is not a number of seconds", PARAM_TIME_BUDGET, value
+        )
+    limit = config.get("limit_time_real_cron") or -1
+    if limit <= 0:
+        limit = config.get("limit_time_real") or 120
+    return TIME_BUDGET_SHARE * limit
+
+
+def no_connection_message(source) -> str:
+    return source.env._(
+        "source %(name)s has no connection: a SCADA manager sets it in "
+        "SCADA > Configuration > SCADA Databases (postgresql://user:password@host:5432/db)",
+        name=source.name,
+    )
+
+
+def pull_summary(summary: dict[str, Any]) -> str:
+    """One line for a person: the run's error, or what it read and did."""
+    if summary.get("error"):
+        return summary["error"]
+    text = (
+        f"{summary['read']} read, {summary['created']} created, {summary['cleared']} cleared, "
+        f"{summary['pending']} waiting for their raise, {summary['duplicate']} duplicate(s), "
+        f"{summary['rejected']} rejected"
+    )
+    if summary["more"]:
+        text += "; more events wait, the next run continues"
+    return text
+
+
+class SourcePull:
+    """One pull run of one source: ``SourcePull(source, ...).run()``.
+
+    ``deadline`` (a ``time.monotonic()`` value) and ``max_batches`` stop the
+    run early; ``progress`` (``{"done": n}``) is shared by the sources of one
+    cron run so the cron's progress counts them all.
+    """
+
+    def __init__(
+        self,
+        source,
+        *,
+        deadline: float | None = None,
+        max_batches: int | None = None,
+        progress: dict[str, int] | None = None,
+    ) -> None:
+        source.ensure_one()
+        self.source = source
+        self.env = source.env
+        self.t0 = time.monotonic()
+        self.deadline = self.t0 + pull_time_budget(self.env) if deadline is None else deadline
+        self.max_batches = max_batches
+        self.progress = progress if progress is not None else {"done": 0}
+        self.log = self.env["scada.sync.log"]
+
+    def run(self) -> dict[str, Any]:
+        """Read, ingest and commit batches until caught up, out of time or out of batches.
+
+        Returns the counts of the run (also written to the sync log):
+        ``read``, ``created``, ``cleared``, ``pending``, ``duplicate``,
+        ``rejected``, ``batches``, ``more`` (stopped early, events wait),
+        ``error`` (the one-line reason, or False), ``skipped`` (another pull of
+        this source was running), ``cursor`` and ``log_id``.
+        """
+        source, progress = self.source, self.progress
+        summary: dict[str, Any] = dict.fromkeys(COUNTS, 0)
+        summary.update(source_id=source.id, log_id=False, more=False, error=False, skipped=False)
+        if not self.lock():
+            _logger.info("SCADA pull of %s skipped: another pull of it is running", source.name)
+            summary.update(skipped=True, cursor=source.cursor or "")
+            return summary
+        self.log = self.env["scada.sync.log"].create(
+            {
+                "source_id": source.id,
+                "started_at": fields.Datetime.now(),
+                "trigger": "cron" if self.env.context.get("ir_cron_progress_id") else "manual",
+                "cursor_start": source.cursor or "",
+            }
+        )
+        summary["log_id"] = self.log.id
+        if not source.connection_uri:
+            return self.failed(summary, no_connection_message(source))
+        try:
+            cursor = Cursor.parse(source.cursor or "")
+            conn = scada_bridge.connect(source.connection_uri, application_name="odoo-scada")
+        except ScadaBridgeError as exc:
+            return self.failed(summary, str(exc))
+        # The run's sync log line exists from here on, even if a batch is retried.
+        self.commit_progress(progress["done"], 0)
+        try:
+            where = str(scada_bridge.parse_target(source.connection_uri))
+            try:
+                scada_bridge.check_schema(conn, where)
+                waiting = scada_bridge.backlog(conn, cursor).count
+                conn.rollback()
+            except (ScadaBridgeError, psycopg2.Error) as exc:
+                return self.failed(summary, _scada_error(exc, where))
+            while True:
+                for attempt in range(CONFLICT_RETRIES + 1):
+                    # Every commit releases the lock: take it again and re-read the
+                    # cursor, which a "Pull now" may have moved in between.
+                    if not self.lock():
+                        summary["skipped"] = True
+                        break
+                    source.invalidate_recordset(["cursor"])
+                    cursor = Cursor.parse(source.cursor or "")
+                    try:
+                        batch = scada_bridge.read_events(conn, cursor, source.batch_size)
+                        # End the read snapshot: the next batch sees rows committed since.
+                        conn.rollback()
+                    except (ScadaBridgeError, psycopg2.Error) as exc:
+                        return self.failed(summary, _scada_error(exc, where))
+                    try:
+                        counts = self.ingest_batch(batch)
+                        self.log.write(self.log_vals(_add(summary, counts), str(batch.cursor)))
+                        remaining = max(waiting - summary["read"] - batch.rows, 1)
+                        self.commit_progress(
+                            progress["done"] + batch.rows, remaining if batch.has_more else 0
+                        )
+                        break
+                    except CONFLICTS as exc:
+                        # The push API stored some of these events meanwhile: in a
+                        # new transaction they show up as duplicates.
+                        if not can_commit() or attempt == CONFLICT_RETRIES:
+                            raise
+                        _logger.info("SCADA pull of %s: %s, batch retried", source.name, exc)
+                        self.env.cr.rollback()
+                if summary["skipped"]:
+                    _logger.info("SCADA pull of %s: another pull took over", source.name)
+                    break
+                summary = _add(summary, counts)
+                progress["done"] += batch.rows
+                cursor = batch.cursor
+                if not batch.has_more:
+                    break
+                if (self.max_batches and summary["batches"] >= self.max_batches) or (
+                    time.monotonic() >= self.deadline
+                ):
+                    summary["more"] = True
+                    break
+        finally:
+            conn.close()
+        scada_alert.record_success(source)
+        self.log.write(
+            {
+                **self.log_vals(summary, str(cursor)),
+                "state": "partial" if summary["more"] else "done",
+            }
+        )
+        self.commit_progress(progress["done"], 0)
+        summary.update(error=False, cursor=str(cursor))
+        _logger.info("SCADA pull of %s: %s", source.name, pull_summary(summary))
+        return summary
+
+    def ingest_batch(self, batch: scada_bridge.Batch) -> dict[str, int]:
+        """Ingest one batch, log its rejected rows, store the cursor after it (not committed)."""
+        counts = dict.fromkeys(COUNTS, 0)
+        results = self.env["scada.failure.report"]._ingest_events(
+            [scada_bridge.event_fields(event) for event in batch.events], "pull", source=self.source
+        )
+        for result in results:
+            counts[result["result"]] += 1
+        if batch.rejected:
+            self.env["scada.rejected.row"].create(
+                [
+                    {
+                        "log_id": self.log.id,
+                        "row_id": row.id,
+                        "event_uid": row.event_uid,
+                        "reason": row.reason,
+                    }
+                    for row in batch.rejected
+                ]
+            )
+        counts.update(read=batch.rows, rejected=len(batch.rejected), batches=1)
+        # Tracked when a manager edits it; the pull moving it is no chatter news.
+        self.source.with_context(tracking_disable=True).write(
+            {"cursor": str(batch.cursor), "last_pull_at": fields.Datetime.now()}
+        )
+        return counts
+
+    def lock(self) -> bool:
+        """Lock the source until the transaction ends: one batch at a time (button vs cron).
+
+        A transaction lock, not a session one: a crash can never leave it held.
+        """
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (PULL_LOCK, self.source.id))
+        return self.env.cr.fetchone()[0]
+
+    def commit_progress(self, done: int, remaining: int) -> None:
+        """Make the batch durable and tell the cron how far it got (progress needs a commit)."""
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        commit(self.env)
+
+    def failed(self, summary: dict[str, Any], message: str) -> dict[str, Any]:
+        source = self.source
+        _logger.warning("SCADA pull of %s failed: %s", source.name, message)
+        scada_alert.record_failure(source, message)
+        self.log.write(
+            {**self.log_vals(summary, source.cursor or ""), "state": "error", "error": message}
+        )
+        commit(self.env)
+        summary.update(error=message, cursor=source.cursor or "", more=False)
+        return summary
+
+    def log_vals(self, summary: dict[str, Any], cursor: str) -> dict[str, Any]:
+        return {
+            "duration": time.monotonic() - self.t0,
+            "events_read": summary["read"],
+            "created_count": summary["created"],
+            "cleared_count": summary["cleared"],
+            "pending_count": summary["pending"],
+            "duplicate_count": summary["duplicate"],
+            "rejected_count": summary["rejected"],
+            "batch_count": summary["batches"],
+            "cursor_end": cursor,
+        }
+
+
+def _add(summary: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    return {**summary, **{key: summary[key] + counts[key] for key in COUNTS}}
+
+
+def _scada_error(exc: Exception, where: str) -> str:
+    if isinstance(exc, ScadaBridgeError):
+        return str(exc)
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return (
+        f"reading events from {where} failed: {first}; "
+        "check the server and run 'scada-bridge doctor'"
+    )
