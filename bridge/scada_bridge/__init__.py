@@ -10,19 +10,24 @@ from .errors import (
     ConfigError,
     ConnectionRefused,
     ConnectionTimeout,
+    CursorAhead,
     DatabaseError,
     DatabaseMissing,
     HostUnknown,
     PlcError,
+    PruneRefused,
     ScadaBridgeError,
     SchemaMissing,
     SchemaVersionMismatch,
+    StandbyRefused,
 )
 from .events import CLEARED, EVENT_FIELDS, KINDS, RAISED, SEVERITIES, Event, NewEvent, event_fields
 from .store.check import SourceCheck, check_source
 from .store.connection import connect, parse_target
+from .store.horizon import HorizonHolder, horizon_holders
 from .store.insert import insert_events
 from .store.reader import START, Backlog, Batch, Cursor, RejectedRow, backlog, read_events
+from .store.reader_cursor import ReaderCursor, reader_cursors, record_reader_cursor
 from .store.schema import SCHEMA_VERSION, check_schema, current_version, migrate
 
 __all__ = [
@@ -40,25 +45,33 @@ __all__ = [
     "ConnectionRefused",
     "ConnectionTimeout",
     "Cursor",
+    "CursorAhead",
     "DatabaseError",
     "DatabaseMissing",
     "Event",
+    "HorizonHolder",
     "HostUnknown",
     "NewEvent",
     "PlcError",
+    "PruneRefused",
+    "ReaderCursor",
     "RejectedRow",
     "ScadaBridgeError",
     "SchemaMissing",
     "SchemaVersionMismatch",
     "SourceCheck",
+    "StandbyRefused",
     "backlog",
     "check_schema",
     "check_source",
     "connect",
     "current_version",
     "event_fields",
+    "horizon_holders",
     "insert_events",
     "migrate",
     "parse_target",
     "read_events",
+    "reader_cursors",
+    "record_reader_cursor",
 ]

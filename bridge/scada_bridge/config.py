@@ -164,7 +164,8 @@ class Plc:
 
 @dataclass(frozen=True)
 class Database:
-    uri: str
+    #: Holds the password: never in repr (logs, tracebacks).
+    uri: str = field(repr=False)
     connect_timeout: int = 5
     retry_max: float = 30.0
 

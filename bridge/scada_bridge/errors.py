@@ -12,6 +12,10 @@ One tree, so a caller can catch as widely or as narrowly as it needs::
      |    +-- DatabaseMissing         server up, database not there
      |    +-- SchemaMissing           database there, schema ``scada`` not migrated
      |    +-- SchemaVersionMismatch   schema older or newer than this code
+     |    +-- StandbyRefused          the server is a hot standby: reading there could skip rows
+     |    +-- CursorAhead             the cursor (or stored rows) is beyond this server's
+     |                                transaction ids: the database was restored or moved
+     |    +-- PruneRefused            prune cannot know what every reader has passed
      +-- PlcError                     the hop to one PLC (Modbus TCP or Omron FINS)
           +-- PlcUnreachable          no connection, no answer in time, I/O error
           +-- PlcRefused              the PLC answered with an error (Modbus
@@ -74,6 +78,35 @@ class SchemaVersionMismatch(DatabaseError):
     @property
     def reason(self) -> str:  # type: ignore[override]
         return "schema_too_new" if self.found > self.expected else "schema_too_old"
+
+
+class StandbyRefused(DatabaseError):
+    """The server is a hot standby: its snapshots do not list running transactions."""
+
+    reason = "standby"
+
+
+class CursorAhead(DatabaseError):
+    """Transaction ids went backwards under the reader: a restore or a logical move.
+
+    New rows get ``tx`` values below the stored cursor and would never be read,
+    so the reader stops with the fix instead of idling silently.
+    """
+
+    reason = "cursor_ahead"
+
+    def __init__(self, message: str, *, cursor_tx: int, next_tx: int, max_tx: int | None) -> None:
+        super().__init__(message)
+        #: The cursor's transaction id, this server's next one, the largest stored.
+        self.cursor_tx = cursor_tx
+        self.next_tx = next_tx
+        self.max_tx = max_tx
+
+
+class PruneRefused(DatabaseError):
+    """``prune`` cannot know which events every reader has passed."""
+
+    reason = "prune_refused"
 
 
 class PlcError(ScadaBridgeError):

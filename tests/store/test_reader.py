@@ -156,3 +156,18 @@ def test_the_read_only_role_reads_with_the_same_guarantees(scada_uri, scada_conn
         slow.close()
         with scada_conn.cursor() as cur:
             cur.execute("DROP OWNED BY scada_reader_t; DROP ROLE scada_reader_t")
+
+
+def test_rows_come_in_transaction_order_when_the_counter_passes_a_power_of_ten(scada_conn):
+    """The bug behind "35 never read" and "9 of 6,000 read twice": the batch was sorted
+    by tx as text, so '10000' came before '9999' once the server's counter passed it."""
+    for tx in (98, 99, 100, 101, 999, 1000):  # any committed tx below the horizon will do
+        insert_raw(scada_conn, tx=str(tx), equipment_code=f"tx{tx}")
+    seen, cursor = [], START
+    for _ in range(10):
+        batch = read_events(scada_conn, cursor, limit=2)
+        seen += [e.equipment_code for e in batch.events]
+        cursor = batch.cursor
+        if not batch.has_more:
+            break
+    assert seen == ["tx98", "tx99", "tx100", "tx101", "tx999", "tx1000"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import psycopg2
+
 from ..errors import DatabaseError
-from .connection import connect, parse_target
+from .connection import connect, parse_target, redact
 from .reader import START, Backlog, Cursor, backlog
 from .schema import SCHEMA_VERSION, check_schema
 
@@ -16,7 +18,9 @@ class SourceCheck:
 
     ``reason`` is ``"ok"`` or the ``reason`` of the error met: ``refused``,
     ``host_unknown``, ``timeout``, ``authentication``, ``database_missing``,
-    ``schema_missing``, ``schema_too_old``, ``schema_too_new`` or ``error``.
+    ``schema_missing``, ``schema_too_old``, ``schema_too_new``, ``standby``,
+    ``cursor_ahead`` (restored or moved database: reset the cursor) or ``error``.
+    ``backlog.held_by`` names what holds rows back, when something does.
     """
 
     ok: bool
@@ -39,12 +43,20 @@ def check_source(uri: str, cursor: Cursor = START, *, connect_timeout: int = 5) 
     except DatabaseError as exc:
         return SourceCheck(False, exc.reason, str(exc))
     except Exception as exc:  # ConfigError and anything libpq says about the URI
-        return SourceCheck(False, "config", str(exc))
+        return SourceCheck(False, "config", redact(str(exc), uri))
     try:
         version = check_schema(conn, where)
         pending = backlog(conn, cursor)
     except DatabaseError as exc:
-        return SourceCheck(False, exc.reason, str(exc))
+        return SourceCheck(False, exc.reason, str(exc), where=where)
+    except psycopg2.Error as exc:  # e.g. the server went away mid-check
+        first = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "", uri)
+        return SourceCheck(
+            False,
+            "error",
+            f"{where}: {first or type(exc).__name__}: run the check again",
+            where=where,
+        )
     finally:
         conn.close()
     return SourceCheck(

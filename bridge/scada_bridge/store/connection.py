@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 import psycopg2
 import psycopg2.extensions
@@ -25,12 +27,14 @@ DEFAULT_CONNECT_TIMEOUT = 5
 
 @dataclass(frozen=True)
 class Target:
-    """Where a connection string points, for messages (never holds the password)."""
+    """Where a connection string points, for messages; its ``uri`` (password and
+    all) is kept only to redact libpq's messages, and never shown by repr or str."""
 
     host: str
     port: str
     dbname: str
     user: str
+    uri: str = field(default="", repr=False, compare=False)
 
     def __str__(self) -> str:
         return f"database {self.dbname!r} at {self.host}:{self.port} as user {self.user!r}"
@@ -46,9 +50,8 @@ def parse_target(uri: str) -> Target:
     try:
         params = psycopg2.extensions.parse_dsn(uri)
     except psycopg2.ProgrammingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
         raise ConfigError(
-            f"SCADA database URI is not valid ({first}): expected "
+            f"SCADA database URI is not valid ({redact(_first_line(exc), uri)}): expected "
             "postgresql://user:password@host:5432/dbname"
         ) from None
     host = params.get("host") or "local socket"
@@ -57,7 +60,63 @@ def parse_target(uri: str) -> Target:
         port=params.get("port") or "5432",
         dbname=params.get("dbname") or params.get("user") or "(default)",
         user=params.get("user") or "(current user)",
+        uri=uri,
     )
+
+
+_URI_PASSWORD = re.compile(r"^(?P<head>[a-z]+://[^:@/?#]*:)(?P<pw>[^@/?#]*)(?=@)", re.I)
+_KEYWORD_PASSWORD = re.compile(
+    r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^\s&]*)", re.I
+)
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _passwords(uri: str) -> list[str]:
+    """Every spelling of the password a URI or key=value string carries."""
+    found = []
+    for pattern in (_URI_PASSWORD, _KEYWORD_PASSWORD):
+        for match in pattern.finditer(uri):
+            raw = match["pw"].strip("'")
+            found += [raw, unquote(raw)]
+    return sorted({p for p in found if p}, key=len, reverse=True)
+
+
+def mask_uri(uri: str) -> str:
+    """The URI with its password replaced by ``***`` (safe to print)."""
+    masked = _URI_PASSWORD.sub(lambda m: m["head"] + "***", uri)
+    return _KEYWORD_PASSWORD.sub(lambda m: m["head"] + "***", masked)
+
+
+def redact(text: str, uri: str) -> str:
+    """libpq's message about ``uri`` without any fragment of its password.
+
+    libpq quotes the piece it could not parse, which may be the password (a bad
+    percent escape in it) or the whole URI: a quoted piece that is not part of
+    the masked URI is hidden, and any spelling of the password left is masked.
+    """
+    masked = mask_uri(uri)
+    text = text.replace(uri, masked)
+
+    def quoted(match: re.Match[str]) -> str:
+        return match[0] if match[1] in masked else '"(hidden: part of the password?)"'
+
+    text = _QUOTED.sub(quoted, text)
+    for secret in _passwords(uri):
+        if len(secret) >= 3:
+            text = text.replace(secret, "***")
+    return text
+
+
+def describe(conn: psycopg2.extensions.connection) -> str:
+    """Where an open connection points, for messages: database, host and port."""
+    info = conn.info
+    host = info.host if info.host and not info.host.startswith("/") else "local socket"
+    return f"database {info.dbname!r} at {host}:{info.port}"
 
 
 def connect(
@@ -74,14 +133,26 @@ def connect(
             uri, connect_timeout=connect_timeout, application_name=application_name
         )
     except psycopg2.OperationalError as exc:
-        raise classify_connect_error(exc, target) from None
+        raise classify_connect_error(exc, target, uri) from None
+    except psycopg2.ProgrammingError as exc:  # libpq refused an option's value
+        raise ConfigError(
+            f"SCADA database URI is not valid ({redact(_first_line(exc), uri)}): expected "
+            "postgresql://user:password@host:5432/dbname"
+        ) from None
     conn.autocommit = autocommit
     return conn
 
 
-def classify_connect_error(exc: psycopg2.OperationalError, target: Target) -> DatabaseError:
-    """Map libpq's connection failure text to one error with what to do about it."""
-    text = str(exc)
+def classify_connect_error(
+    exc: psycopg2.OperationalError, target: Target, uri: str = ""
+) -> DatabaseError:
+    """Map libpq's connection failure text to one error with what to do about it.
+
+    libpq may quote part of the URI (the password included): the message is
+    redacted against ``uri`` (default: the target's).
+    """
+    uri = uri or target.uri
+    text = redact(str(exc), uri) if uri else str(exc)
     where = f"{target.host}:{target.port}"
     if "does not exist" in text and "database" in text:
         return DatabaseMissing(

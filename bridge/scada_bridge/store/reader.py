@@ -10,14 +10,19 @@ never loses them.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+import psycopg2.extensions
 from psycopg2.extensions import connection as Connection
 
 from ..errors import ConfigError
 from ..events import CONTRACT_COLUMNS, Event, problem_with
+from .horizon import HORIZON_CTE, HorizonHolder, check_position, execute, horizon_holders
 
 _logger = logging.getLogger(__name__)
 
@@ -79,56 +84,89 @@ class Batch:
 
 @dataclass(frozen=True)
 class Backlog:
+    """Committed rows after a cursor; those a running transaction holds back, and who."""
+
     count: int
     oldest_recorded_at: datetime | None
     oldest_occurred_at: datetime | None
+    #: Rows committed but not readable yet: an older transaction still runs.
+    behind_horizon: int = 0
+    #: When the oldest of those was recorded: how long the hold has lasted.
+    oldest_behind_at: datetime | None = None
+    #: What holds them back (empty when nothing waits, or the holder just ended).
+    held_by: tuple[HorizonHolder, ...] = ()
 
 
-_COLUMNS = ", ".join(c if c != "tx" else "tx::text AS tx" for c in CONTRACT_COLUMNS)
+# Columns psycopg2 might fail to convert (a timestamp in year 10000 or BC, a
+# jsonb number beyond Python's limits) come as text and are parsed here, so one
+# such row from a foreign writer becomes a rejected row instead of an exception
+# at the same cursor on every pull.
+_AS_TEXT = {"occurred_at", "recorded_at", "payload", "tx"}
+_COLUMNS = ", ".join(f"{c}::text AS {c}" if c in _AS_TEXT else c for c in CONTRACT_COLUMNS)
 
-# The horizon: rows of transactions below it are all finished (committed or
-# aborted), so reading up to it and moving the cursor there can never skip a row.
-# DESIGN.md's pg_snapshot_xmin(pg_current_snapshot()) is that horizon, but
-# transaction ids are cluster-wide: an Odoo database (or a test) on the same
-# PostgreSQL server holding a transaction open would stall every pull. A backend
-# connected to another database cannot write to this table, so its xids are left
-# out; any xid not proven foreign (including every one we may not see for lack of
-# pg_read_all_stats) still holds the horizon back, which only ever delays rows.
-_HORIZON_CTE = """
-    WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s),
-    foreign_xids AS (
-        SELECT a.backend_xid::text::bigint AS x32
-          FROM pg_stat_activity a
-         WHERE a.backend_xid IS NOT NULL
-           AND a.datid IS DISTINCT FROM (
-               SELECT oid FROM pg_database WHERE datname = current_database())
-    ),
-    horizon AS (
-        SELECT coalesce(
-            (SELECT min(x)
-               FROM snap, pg_snapshot_xip(snap.s) AS x
-              WHERE (x::text::bigint & 4294967295) NOT IN (SELECT x32 FROM foreign_xids)),
-            (SELECT pg_snapshot_xmax(s) FROM snap)
-        ) AS h
-    )
-"""
-
-# Row comparison (tx, id) > (a, b) walks equipment_failure_tx_id_idx.
+# Row comparison (tx, id) > (a, b) walks equipment_failure_tx_id_idx. ORDER BY
+# names the table's columns: a bare "tx" would sort by the text output column
+# of the same name, and '10000' < '9999' returned rows out of order (read twice,
+# or skipped for good) whenever the transaction counter passed a power of ten.
 _READ_SQL = f"""
-    {_HORIZON_CTE}
+    {HORIZON_CTE}
     SELECT {_COLUMNS}
-      FROM scada.equipment_failure, horizon
-     WHERE (tx, id) > (%(tx)s::text::xid8, %(id)s)
-       AND tx < horizon.h
-  ORDER BY tx, id
+      FROM scada.equipment_failure e, horizon
+     WHERE (e.tx, e.id) > (%(tx)s::text::xid8, %(id)s)
+       AND e.tx < horizon.h
+  ORDER BY e.tx, e.id
      LIMIT %(n)s
 """
 
-_BACKLOG_SQL = """
-    SELECT count(*), min(recorded_at), min(occurred_at)
-      FROM scada.equipment_failure
+# Times outside what Python represents are left out of the oldest-event figures.
+_SANE = "BETWEEN '0001-01-02' AND '9999-12-30'"
+_BACKLOG_SQL = f"""
+    {HORIZON_CTE}
+    SELECT count(*),
+           min(recorded_at) FILTER (WHERE recorded_at {_SANE}),
+           min(occurred_at) FILTER (WHERE occurred_at {_SANE}),
+           count(*) FILTER (WHERE tx >= horizon.h),
+           min(recorded_at) FILTER (WHERE tx >= horizon.h AND recorded_at {_SANE})
+      FROM scada.equipment_failure, horizon
      WHERE (tx, id) > (%(tx)s::text::xid8, %(id)s)
 """
+
+_TIMESTAMPTZ_OID = 1184
+
+
+def _parse_time(text: str | None, cur: Any) -> datetime | None:
+    if text is None:
+        return None
+    if text in ("infinity", "-infinity"):
+        raise ValueError(f"{text} is not a time")
+    return psycopg2.extensions.string_types[_TIMESTAMPTZ_OID](text, cur)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is too large")
+    return value
+
+
+def _decode(row: tuple, cur: Any) -> tuple[dict[str, Any], str | None]:
+    """A row as the fields of an Event, and what made it unreadable (or None)."""
+    record = dict(zip(CONTRACT_COLUMNS, row, strict=True))
+    record["tx"] = int(record["tx"])
+    for key in ("event_uid", "raise_uid"):
+        if record[key] is not None:
+            record[key] = str(record[key])
+    for key in ("occurred_at", "recorded_at"):
+        try:
+            record[key] = _parse_time(record[key], cur)
+        except ValueError as exc:
+            return record, f"{key} {record[key]!r} cannot be read as a time ({exc})"
+    if record["payload"] is not None:
+        try:
+            record["payload"] = json.loads(record["payload"], parse_float=_finite_float)
+        except ValueError as exc:
+            return record, f"payload cannot be read ({str(exc)[:120]})"
+    return record, None
 
 
 def read_events(conn: Connection, cursor: Cursor = START, limit: int = 1000) -> Batch:
@@ -143,18 +181,14 @@ def read_events(conn: Connection, cursor: Cursor = START, limit: int = 1000) -> 
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ConfigError(f"batch limit {limit} is out of range: use 1 to {MAX_LIMIT}")
-    with conn.cursor() as cur:
-        cur.execute(_READ_SQL, {"tx": str(cursor.tx), "id": cursor.id, "n": limit})
-        rows = cur.fetchall()
+    position = check_position(conn, cursor.tx, str(cursor))
+    rows = execute(conn, _READ_SQL, position.params(tx=str(cursor.tx), id=cursor.id, n=limit))
     events: list[Event] = []
     rejected: list[RejectedRow] = []
-    for row in rows:
-        record = dict(zip(CONTRACT_COLUMNS, row, strict=True))
-        record["tx"] = int(record["tx"])
-        for key in ("event_uid", "raise_uid"):
-            if record[key] is not None:
-                record[key] = str(record[key])
-        problem = problem_with(
+    with conn.cursor() as cur:  # only lends the connection's time zone to the parser
+        decoded = [_decode(row, cur) for row in rows]
+    for record, unreadable in decoded:
+        problem = unreadable or problem_with(
             record["kind"],
             record["equipment_code"],
             record["raise_uid"],
@@ -173,11 +207,15 @@ def read_events(conn: Connection, cursor: Cursor = START, limit: int = 1000) -> 
 
 
 def backlog(conn: Connection, cursor: Cursor = START) -> Backlog:
-    """How many rows wait after ``cursor`` (visible or not yet), and the oldest one's age.
+    """How many committed rows wait after ``cursor``, the oldest one's age, and, when
+    some of them wait behind the horizon, what holds it (``held_by``).
 
     One index range scan with no row decoding: cheap enough for a status screen.
+    Raises :class:`CursorAhead` and :class:`StandbyRefused` like :func:`read_events`.
     """
-    with conn.cursor() as cur:
-        cur.execute(_BACKLOG_SQL, {"tx": str(cursor.tx), "id": cursor.id})
-        count, oldest_recorded, oldest_occurred = cur.fetchone()
-    return Backlog(count, oldest_recorded, oldest_occurred)
+    position = check_position(conn, cursor.tx, str(cursor))
+    [(count, oldest_recorded, oldest_occurred, behind, oldest_behind)] = execute(
+        conn, _BACKLOG_SQL, position.params(tx=str(cursor.tx), id=cursor.id)
+    )
+    held_by = tuple(horizon_holders(conn, position)) if behind else ()
+    return Backlog(count, oldest_recorded, oldest_occurred, behind, oldest_behind, held_by)

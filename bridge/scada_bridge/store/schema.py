@@ -1,4 +1,4 @@
-"""The SCADA schema: versioned migrations, the version check, the read-only role.
+"""The SCADA schema: versioned migrations, the version check, the read-only and writer roles.
 
 Migrations are the numbered ``migrations/NNNN_name.sql`` files of this package.
 ``migrate`` applies the missing ones in one transaction under an advisory lock,
@@ -42,6 +42,7 @@ class MigrateResult:
     to_version: int
     applied: tuple[int, ...]
     readonly_role: str | None = None
+    writer_role: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -106,6 +107,8 @@ def migrate(
     *,
     readonly_role: str | None = None,
     readonly_password: str | None = None,
+    writer_role: str | None = None,
+    writer_password: str | None = None,
     where: str = "the SCADA database",
 ) -> MigrateResult:
     """Create or upgrade schema ``scada``; a no-op when already current.
@@ -150,41 +153,88 @@ def migrate(
                 applied.append(migration.version)
         if readonly_role:
             grant_readonly(conn, readonly_role, readonly_password)
+        if writer_role:
+            grant_writer(conn, writer_role, writer_password)
         conn.commit()
     except BaseException:
         conn.rollback()
         raise
-    return MigrateResult(before, SCHEMA_VERSION, tuple(applied), readonly_role)
+    return MigrateResult(before, SCHEMA_VERSION, tuple(applied), readonly_role, writer_role)
+
+
+_ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+#: The functions a reader calls (migration 0003): record its cursor, and name
+#: the sessions of this database holding its horizon, without pg_read_all_stats.
+READER_FUNCTIONS = (
+    "scada.record_reader_cursor(text, xid8, bigint)",
+    "scada.xact_sessions()",
+)
+
+
+def _login_role(cur, role: str, password: str | None, flag: str) -> sql.Identifier:
+    if not _ROLE_NAME.fullmatch(role):
+        example = {"--readonly-role": "odoo_reader", "--writer-role": "scada_poller"}[flag]
+        raise ConfigError(
+            f"role name {role!r} given to {flag} is not valid: use letters, digits and '_' "
+            f"(e.g. {flag} {example})"
+        )
+    ident = sql.Identifier(role)
+    cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+    if cur.fetchone() is None:
+        cur.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
+    if password:
+        cur.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD %s").format(ident), (password,))
+    cur.execute("SELECT current_database()")
+    database = sql.Identifier(cur.fetchone()[0])
+    cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, ident))
+    cur.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(SCHEMA), ident))
+    return ident
 
 
 def grant_readonly(conn: Connection, role: str, password: str | None = None) -> None:
-    """Create (or update) a login role that may only SELECT from schema ``scada``.
-
-    This is the role Odoo should pull with: it cannot change a single event.
+    """Create (or update) a login role that may only SELECT from schema ``scada``,
+    and call the reader functions (record its cursor; name the sessions of this
+    database holding the horizon). This is the role Odoo should pull with: it
+    cannot change a single event.
     """
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", role):
-        raise ConfigError(
-            f"read-only role name {role!r} is not valid: use letters, digits and '_' "
-            "(e.g. --readonly-role odoo_reader)"
-        )
-    ident = sql.Identifier(role)
     schema = sql.Identifier(SCHEMA)
     with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
-        if cur.fetchone() is None:
-            cur.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
-        if password:
-            cur.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD %s").format(ident), (password,))
-        cur.execute("SELECT current_database()")
-        database = sql.Identifier(cur.fetchone()[0])
-        cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, ident))
-        cur.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, ident))
-        # Lets the reader see which running transactions belong to other
-        # databases, so they do not hold its horizon back (see reader.py).
-        cur.execute(sql.SQL("GRANT pg_read_all_stats TO {}").format(ident))
+        ident = _login_role(cur, role, password, "--readonly-role")
         cur.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(schema, ident))
         cur.execute(
             sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT SELECT ON TABLES TO {}").format(
                 schema, ident
             )
         )
+        for function in READER_FUNCTIONS:
+            cur.execute(
+                sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(sql.SQL(function), ident)
+            )
+        # Version 2 granted pg_read_all_stats (every session's query text, on
+        # every database of the server) for nothing: take it back.
+        cur.execute(
+            "SELECT 1 FROM pg_auth_members m"
+            " JOIN pg_roles g ON g.oid = m.roleid AND g.rolname = 'pg_read_all_stats'"
+            " JOIN pg_roles r ON r.oid = m.member AND r.rolname = %s",
+            (role,),
+        )
+        if cur.fetchone() is not None:
+            cur.execute(sql.SQL("REVOKE pg_read_all_stats FROM {}").format(ident))
+
+
+def grant_writer(conn: Connection, role: str, password: str | None = None) -> None:
+    """Create (or update) the login role the poller writes with: it may append
+    events and upsert ``scada.plc_status``, read what the poller reads at start,
+    and nothing else (no UPDATE or DELETE of an event, no DDL).
+    """
+    with conn.cursor() as cur:
+        ident = _login_role(cur, role, password, "--writer-role")
+        grants = (
+            # check_schema at connect; the active failures at start.
+            "GRANT SELECT ON scada.schema_version, scada.equipment_failure TO {}",
+            "GRANT INSERT ON scada.equipment_failure TO {}",
+            "GRANT SELECT, INSERT, UPDATE ON scada.plc_status TO {}",
+        )
+        for grant in grants:
+            cur.execute(sql.SQL(grant).format(ident))

@@ -1,0 +1,136 @@
+"""What holds the reader's horizon, and transaction ids that cannot be trusted (CursorAhead)."""
+
+from __future__ import annotations
+
+import pytest
+from scada_bridge import (
+    START,
+    Cursor,
+    CursorAhead,
+    backlog,
+    check_source,
+    connect,
+    horizon_holders,
+    insert_events,
+    read_events,
+    record_reader_cursor,
+)
+
+from tests.helpers import insert_raw, raised
+
+
+def _next_tx(conn) -> int:
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
+        return int(cur.fetchone()[0])
+
+
+def test_an_idle_writer_is_named_with_its_pid_query_and_start(scada_uri, scada_conn):
+    idle = connect(scada_uri, application_name="stuck-writer")
+    try:
+        insert_events(idle, [raised("held")])  # wrote, left idle in transaction
+        insert_events(scada_conn, [raised("behind")])  # committed after it: waits
+        with idle.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+
+        holders = horizon_holders(scada_conn)
+        assert [h.pid for h in holders] == [pid]
+        holder = holders[0]
+        assert holder.application == "stuck-writer"
+        assert holder.state == "idle in transaction"
+        assert holder.query.startswith("SELECT pg_backend_pid()")
+        assert holder.xact_start is not None and holder.since == holder.xact_start
+        assert holder.gid is None and holder.database == scada_conn.info.dbname
+        assert f"pg_terminate_backend({pid})" in holder.fix
+        assert f"pid {pid}" in str(holder)
+
+        pending = backlog(scada_conn)
+        assert pending.count == 1 and pending.behind_horizon == 1
+        assert pending.oldest_behind_at is not None
+        assert [h.pid for h in pending.held_by] == [pid]
+        assert read_events(scada_conn).events == ()
+    finally:
+        idle.rollback()
+        idle.close()
+    # Released: nothing holds, nothing waits.
+    assert horizon_holders(scada_conn) == []
+    pending = backlog(scada_conn)
+    assert (pending.behind_horizon, pending.held_by) == (0, ())
+    assert [e.equipment_code for e in read_events(scada_conn).events] == ["behind"]
+
+
+def test_a_transaction_newer_than_every_row_holds_nothing(scada_uri, scada_conn):
+    insert_events(scada_conn, [raised()])
+    late = connect(scada_uri)
+    try:
+        insert_events(late, [raised("late")])  # running, but nothing committed after it
+        assert horizon_holders(scada_conn) == []
+        assert backlog(scada_conn).held_by == ()
+    finally:
+        late.rollback()
+        late.close()
+
+
+def test_a_cursor_beyond_the_servers_transaction_ids_is_refused_everywhere(scada_uri, scada_conn):
+    insert_events(scada_conn, [raised()])
+    ahead = Cursor(_next_tx(scada_conn) + 1_000_000, 7)
+    with pytest.raises(CursorAhead, match=r"cursor .* is ahead of .*reset the reader's cursor"):
+        read_events(scada_conn, ahead)
+    with pytest.raises(CursorAhead) as info:
+        backlog(scada_conn, ahead)
+    assert info.value.reason == "cursor_ahead"
+    assert info.value.cursor_tx == ahead.tx
+    assert "\n" not in str(info.value)
+    result = check_source(scada_uri, ahead)
+    assert (result.ok, result.reason) == (False, "cursor_ahead")
+    assert "Traceback" not in result.message and "reset the reader's cursor" in result.message
+    # The same database read from a cursor it really gave out is fine.
+    assert len(read_events(scada_conn, START).events) == 1
+
+
+def test_rows_carrying_transaction_ids_from_another_server_are_refused(scada_conn):
+    insert_events(scada_conn, [raised()])
+    insert_raw(scada_conn, tx=str(_next_tx(scada_conn) + 1_000_000))  # as a restore leaves it
+    with pytest.raises(CursorAhead, match="holds rows with tx up to .* renumber"):
+        read_events(scada_conn, START)
+    with pytest.raises(CursorAhead):
+        backlog(scada_conn, START)
+
+
+def test_a_database_still_at_version_2_is_told_to_migrate(scada_conn):
+    with scada_conn.cursor() as cur:
+        cur.execute("DROP FUNCTION scada.record_reader_cursor(text, xid8, bigint)")
+        cur.execute("DELETE FROM scada.schema_version WHERE version = 3")
+    from scada_bridge import SchemaVersionMismatch
+
+    with pytest.raises(SchemaVersionMismatch, match="run 'scada-bridge migrate'"):
+        record_reader_cursor(scada_conn, "odoo", START)
+
+
+def test_the_read_only_role_sees_holders_without_pg_read_all_stats(scada_uri, scada_conn):
+    from scada_bridge import migrate
+
+    migrate(scada_conn, readonly_role="scada_reader_h")
+    reader = connect(scada_uri.replace("user=postgres", "user=scada_reader_h"), autocommit=True)
+    idle = connect(scada_uri)
+    try:
+        with reader.cursor() as cur:
+            cur.execute("SELECT pg_has_role('scada_reader_h', 'pg_read_all_stats', 'MEMBER')")
+            assert cur.fetchone()[0] is False
+        insert_events(idle, [raised("held")])
+        insert_events(scada_conn, [raised("behind")])
+        [holder] = horizon_holders(reader)
+        assert holder.state == "idle in transaction" and holder.query
+        assert read_events(reader).events == ()
+        with reader.cursor() as cur:  # what the role itself may see of that session
+            cur.execute(
+                "SELECT query, backend_xid FROM pg_stat_activity WHERE pid = %s", (holder.pid,)
+            )
+            assert cur.fetchone()[0] == "<insufficient privilege>"
+    finally:
+        idle.rollback()
+        idle.close()
+        reader.close()
+        with scada_conn.cursor() as cur:
+            cur.execute("DROP OWNED BY scada_reader_h; DROP ROLE scada_reader_h")
