@@ -29,7 +29,7 @@ LAYERS = {
     "plc.drivers": 0.5,
     "config": 1,
     "odoo_url": 1,
-    "odoo_http": 1,
+    "odoo_http": 1.5,  # the HTTP client to Odoo, built on the URL rules of odoo_url
     "plc": 2,
     "store": 2,
     "poller": 3,

@@ -1,26 +1,22 @@
 """The doctor's Odoo hop: reachable, API key, module, scheduled pull, each source.
 
-Everything comes from two GET requests: ``/web/health`` (Odoo answers at all)
-and ``/api/scada/status`` with the API key as a bearer token (the module's view
-of itself). The key is sent only in the Authorization header and never printed.
+Everything comes from two GET requests through :mod:`..odoo_http` (the client the
+poller's doorbell uses too): ``/web/health`` (Odoo answers at all) and
+``/api/scada/status`` with the API key as a bearer token (the module's view of
+itself). The key is sent only in the Authorization header, never along a
+redirect, and never printed.
 """
 
 from __future__ import annotations
 
-import http.client
-import json
 import logging
-import socket
-import ssl
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..errors import ConfigError
-from ..odoo_url import DEFAULT_PORT, URL_ENV, is_loopback, parse_url
+from ..odoo_http import OdooHttp, Unreachable
+from ..odoo_url import DEFAULT_PORT, parse_url
 from ..store.reader import Cursor
 from ._check import Check, age, split_fix
 
@@ -42,24 +38,6 @@ _KEY_HOWTO = (
 
 
 @dataclass(frozen=True)
-class Reply:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8"))
-
-
-class Unreachable(Exception):
-    """No HTTP answer at all; ``check`` is the row to show."""
-
-    def __init__(self, check: Check) -> None:
-        super().__init__(check.detail)
-        self.check = check
-
-
-@dataclass(frozen=True)
 class OdooResult:
     checks: list[Check]
     #: The smallest cursor of the active sources, to count the SCADA backlog from.
@@ -67,91 +45,8 @@ class OdooResult:
     cursor_source: str = ""
 
 
-def _host_port(parts: urllib.parse.SplitResult) -> tuple[str, int]:
-    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is reported, not followed: urllib would send the API key along."""
-
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-def _get(url: str, path: str, *, key: str | None, timeout: float) -> Reply:
-    """One GET; HTTP error statuses are replies, transport failures raise Unreachable."""
-    parts = parse_url(url)
-    host, port = _host_port(parts)
-    full = urllib.parse.urlunsplit(
-        (parts.scheme, parts.netloc, parts.path.rstrip("/") + path, "", "")
-    )
-    headers = {"Accept": "application/json", "User-Agent": "scada-bridge-doctor"}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
-    if is_loopback(host):
-        # A proxy from the environment cannot reach this machine's loopback.
-        handlers.append(urllib.request.ProxyHandler({}))
-    opener = urllib.request.build_opener(*handlers)
-    where = f"{host}:{port}"
-    try:
-        with opener.open(urllib.request.Request(full, headers=headers), timeout=timeout) as resp:
-            return Reply(resp.status, resp.read(), dict(resp.headers.items()))
-    except urllib.error.HTTPError as exc:
-        body = exc.read() if exc.fp else b""
-        return Reply(exc.code, body, dict(exc.headers.items()) if exc.headers else {})
-    except urllib.error.URLError as exc:
-        raise Unreachable(_transport_row(exc.reason, url, where, timeout)) from None
-    except (http.client.HTTPException, OSError) as exc:
-        raise Unreachable(_transport_row(exc, url, where, timeout)) from None
-
-
-def _transport_row(reason: object, url: str, where: str, timeout: float) -> Check:
-    if isinstance(reason, ConnectionRefusedError):
-        return Check(
-            HOP,
-            "reachable",
-            False,
-            f"nothing listens at {where} ({url})",
-            "start Odoo (docker compose up -d odoo, or make demo); check the port "
-            f"({DEFAULT_PORT} is Odoo's default, ODOO_PORT in .env); with Docker, check the "
-            "container's port is published (ports: in docker-compose.yml)",
-        )
-    if isinstance(reason, socket.gaierror):
-        return Check(
-            HOP,
-            "reachable",
-            False,
-            f"host {where.rsplit(':', 1)[0]!r} of {url} does not resolve",
-            f"fix the host name in --odoo-url / {URL_ENV} (or use an IP address)",
-        )
-    if isinstance(reason, TimeoutError):
-        return Check(
-            HOP,
-            "reachable",
-            False,
-            f"no answer from {where} within {timeout:g} s",
-            "check the host is up, Odoo is not overloaded, and no firewall drops the port",
-        )
-    if isinstance(reason, ssl.SSLError):
-        return Check(
-            HOP,
-            "reachable",
-            False,
-            f"TLS failed with {where}: {reason}",
-            "use http:// for Odoo's own port, https:// only for a TLS proxy in front of it",
-        )
-    if isinstance(reason, http.client.HTTPException | ConnectionResetError):
-        return Check(
-            HOP,
-            "reachable",
-            False,
-            f"something listens at {where} but does not answer HTTP ({type(reason).__name__})",
-            f"this port is not Odoo's: check the port in --odoo-url ({DEFAULT_PORT} is Odoo's "
-            "default; 5432 is PostgreSQL, 502 is Modbus)",
-        )
-    text = getattr(reason, "strerror", None) or str(reason)
-    return Check(HOP, "reachable", False, f"cannot reach {where}: {text}", "check --odoo-url")
+def _unreachable_row(exc: Unreachable) -> Check:
+    return Check(HOP, "reachable", False, exc.detail, exc.fix)
 
 
 def _when(value: Any) -> datetime | None:
@@ -281,12 +176,20 @@ def odoo_checks(
     except ConfigError as exc:
         what, fix = split_fix(str(exc))
         return OdooResult([Check(HOP, "URL", False, what, fix)])
+    client = OdooHttp(url, key, timeout=timeout, user_agent="scada-bridge-doctor")
     try:
-        health = _get(url, HEALTH_PATH, key=None, timeout=timeout)
+        return _checks(client, url, key, now)
+    finally:
+        client.close()
+
+
+def _checks(client: OdooHttp, url: str, key: str | None, now: datetime) -> OdooResult:
+    try:
+        health = client.get(HEALTH_PATH, auth=False)
     except Unreachable as exc:
-        return OdooResult([exc.check])
-    if 300 <= health.status < 400:
-        target = health.headers.get("Location", "?")
+        return OdooResult([_unreachable_row(exc)])
+    if health.location is not None:
+        target = health.location
         return OdooResult(
             [
                 Check(
@@ -312,16 +215,19 @@ def odoo_checks(
                 )
             ]
         )
-    checks = [Check(HOP, "reachable", True, f"Odoo answers at {url}")]
+    answers = f"Odoo answers at {url}"
+    if client.plain_text_warning:
+        answers += f" (warning: {client.plain_text_warning})"
+    checks = [Check(HOP, "reachable", True, answers)]
     if not key:
         checks.append(
             Check(HOP, "API key", False, "no API key given, so nothing more is checked", _KEY_HOWTO)
         )
         return OdooResult(checks)
     try:
-        reply = _get(url, STATUS_PATH, key=key, timeout=timeout)
+        reply = client.get(STATUS_PATH)
     except Unreachable as exc:
-        return OdooResult([*checks, exc.check])
+        return OdooResult([*checks, _unreachable_row(exc)])
     if reply.status == 404:
         checks.append(Check(HOP, "API key", True, "not checked: module missing", skipped=True))
         checks.append(
@@ -351,13 +257,13 @@ def odoo_checks(
             )
         )
         return OdooResult(checks)
-    if 300 <= reply.status < 400:
+    if reply.location is not None:
         checks.append(
             Check(
                 HOP,
                 "module",
                 False,
-                f"{STATUS_PATH} redirects to {reply.headers.get('Location', '?')} "
+                f"{STATUS_PATH} redirects to {reply.location} "
                 f"(HTTP {reply.status}), the key was not sent there",
                 "Odoo picks no database for this request: set db_name/dbfilter in odoo.conf "
                 "so it serves one, or point --odoo-url past the proxy that redirects",
