@@ -38,6 +38,13 @@ TLS = "tls"
 NOT_HTTP = "not_http"
 OTHER = "other"
 
+#: urllib3 2 names a failed lookup; urllib3 1 (Odoo 18's pin) only wraps the gaierror.
+_LOOKUP_FAILED: tuple[type[BaseException], ...] = (socket.gaierror,) + tuple(
+    getattr(urllib3.exceptions, name)
+    for name in ("NameResolutionError",)
+    if hasattr(urllib3.exceptions, name)
+)
+
 #: Plain-text warnings already logged, once per URL for the life of the process.
 _warned: set[str] = set()
 
@@ -168,9 +175,7 @@ class OdooHttp:
                 f"TLS failed with {where}: {_one_line(reason)}",
                 "use http:// for Odoo's own port, https:// only for a TLS proxy in front of it",
             )
-        if any(
-            isinstance(c, socket.gaierror | urllib3.exceptions.NameResolutionError) for c in causes
-        ):
+        if any(isinstance(c, _LOOKUP_FAILED) for c in causes):
             return Unreachable(
                 DNS,
                 f"host {self.host!r} of {url} does not resolve",
@@ -190,16 +195,20 @@ class OdooHttp:
             ConnectionResetError,
             urllib3.exceptions.ProtocolError,
         )
-        if any(isinstance(c, not_http) for c in causes):
-            name = type(causes[-1]).__name__
+        hung_up = [c for c in causes if isinstance(c, not_http)]
+        if hung_up:
+            name = type(hung_up[-1]).__name__  # the innermost: RemoteDisconnected, BadStatusLine
             return Unreachable(
                 NOT_HTTP,
                 f"something listens at {where} but does not answer HTTP ({name})",
                 f"this port is not Odoo's: check the port in the Odoo URL ({DEFAULT_PORT} is "
                 "Odoo's default; 5432 is PostgreSQL, 502 is Modbus)",
             )
+        system = [c for c in causes if isinstance(c, OSError)]
         return Unreachable(
-            OTHER, f"cannot reach {where}: {_one_line(causes[-1])}", "check the Odoo URL"
+            OTHER,
+            f"cannot reach {where}: {_one_line(system[-1] if system else exc)}",
+            "check the Odoo URL",
         )
 
 
