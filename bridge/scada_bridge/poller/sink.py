@@ -5,7 +5,15 @@ a time, so nothing here is shared between threads.
 
 Order is kept across outages: while the spool holds anything, new events are
 appended behind it, and the spool is flushed to the database in file order,
-in one transaction, before anything else is inserted directly.
+in bounded chunks (one transaction each), before anything else is inserted
+directly.
+
+A database outage and a row the database refuses are told apart: a value it
+cannot store (NaN or Infinity, which jsonb refuses) is stored as null with a
+note, beside the raw registers already in the payload (:func:`storable`); an
+event still refused for its content (a data or integrity error) goes to
+``spool.rejected`` with one log line, and the events behind it go on. Only
+connection and server errors count as "database down".
 
 The sink also knows which condition failures are active (raised, not cleared)
 so a restarted poller does not raise them a second time: from the database
@@ -15,12 +23,16 @@ which it rewrites after every durable write.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 
@@ -32,6 +44,12 @@ from ..store.insert import insert_events
 from ..store.plc_status import PlcStatus, write_status
 from ..store.schema import check_schema
 from .spool import Spool, fsync_dir
+
+#: Errors that say "this row", not "this database": the row is refused, the rest go on.
+#: (psycopg2 raises ValueError itself for a NUL character in a string.)
+CONTENT_ERRORS = (psycopg2.DataError, psycopg2.IntegrityError, ValueError)
+#: Chunks one flush sends at most, so the writer gets its turn during a long backlog.
+FLUSH_CHUNKS = 20
 
 _logger = logging.getLogger(__name__)
 
@@ -50,6 +68,46 @@ _ACTIVE_SQL = """
                         WHERE c.raise_uid = r.event_uid AND c.kind = 'cleared')
      ORDER BY r.id
 """
+
+
+def _finite(value: Any, path: str, found: dict[str, str]) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        found[path or "payload"] = str(value)
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v, f"{path}.{k}" if path else str(k), found) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    return value
+
+
+def storable(event: NewEvent) -> NewEvent:
+    """``event`` with every NaN or Infinity of its payload as null (jsonb refuses them).
+
+    The payload says which values were replaced (``not_stored``: path -> 'nan',
+    'inf' or '-inf'); the raw registers the value was decoded from stay in it.
+    """
+    found: dict[str, str] = {}
+    payload = _finite(event.payload, "", found)
+    if not found:
+        return event
+    if not isinstance(payload, dict):
+        payload = {"payload": payload}
+    payload["not_stored"] = found
+    _logger.warning(
+        "event %s (%s %s of PLC %r): %s cannot be stored in the database: stored as null, "
+        "with the raw registers in its payload",
+        event.event_uid,
+        event.equipment_code,
+        event.failure_code,
+        event.device,
+        ", ".join(f"{k} = {v}" for k, v in found.items()),
+    )
+    return dataclasses.replace(event, payload=payload)
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
 def condition_key(event: NewEvent) -> Key | None:
@@ -175,7 +233,9 @@ class EventSink:
                 self._failed(exc)
             else:
                 self.active = {(d, e, f): uid for d, e, f, uid in rows}
-                self._apply(self.spool.read())
+                with contextlib.closing(self.spool.chunks()) as chunks:
+                    for chunk in chunks:
+                        self._apply(chunk.events)
                 self._save_active()
                 _logger.info(
                     "%d active failure(s) known from the SCADA database and %d spooled event(s)",
@@ -235,19 +295,23 @@ class EventSink:
     def write(self, events: list[NewEvent]) -> str:
         """Make ``events`` durable, in order; return where they went: 'database' or 'spool'.
 
+        An event the database refuses for its content is kept in
+        ``spool.rejected`` (logged), not retried: it is not an outage.
         Raises OSError only when the database is down and the spool cannot be
         written either (disk full): then nothing is durable and the caller
         must not acknowledge anything.
         """
         if not events:
             return "database"
+        events = [storable(e) for e in events]
         if len(self.spool) == 0 and self._connect():
             try:
-                insert_events(self._conn, events)  # type: ignore[arg-type]
+                _, refused = self._insert(events)
                 self._conn.commit()  # type: ignore[union-attr]
             except psycopg2.Error as exc:
                 self._failed(exc)
             else:
+                self.spool.reject(refused)
                 self._apply(events)
                 self._save_active()
                 return "database"
@@ -257,24 +321,73 @@ class EventSink:
         _logger.debug("spooled %d event(s); %d waiting", len(events), len(self.spool))
         return "spool"
 
-    def flush(self) -> int:
-        """Send the spool to the database in order, in one transaction; return events sent."""
+    def _insert(self, events: list[NewEvent]) -> tuple[int, list[tuple[NewEvent, str]]]:
+        """Insert ``events`` in order in a new transaction, left open for the caller to commit.
+
+        Returns the number of new rows and the events refused for their
+        content, each with the database's reason; any other error raises.
+        """
+        conn = self._conn
+        assert conn is not None
+        try:
+            return insert_events(conn, events), []
+        except CONTENT_ERRORS:
+            conn.rollback()
+        # One of them is refused: find which, one savepoint per event, order kept.
+        inserted, refused = 0, []
+        with conn.cursor() as cur:
+            for event in events:
+                cur.execute("SAVEPOINT one_event")
+                try:
+                    inserted += insert_events(conn, [event])
+                except CONTENT_ERRORS as exc:
+                    cur.execute("ROLLBACK TO SAVEPOINT one_event")
+                    refused.append((event, _reason(exc)))
+                    _logger.error(
+                        "SCADA database %s refused event %s (%s %s of PLC %r) for its content "
+                        "(%s): kept in %s; the events after it go on",
+                        self.where,
+                        event.event_uid,
+                        event.equipment_code,
+                        event.failure_code,
+                        event.device,
+                        _reason(exc),
+                        self.spool.rejected_path,
+                    )
+                else:
+                    cur.execute("RELEASE SAVEPOINT one_event")
+        return inserted, refused
+
+    def flush(self, max_chunks: int = FLUSH_CHUNKS) -> int:
+        """Send the spool to the database in order, a chunk per transaction; return events sent.
+
+        A chunk is consumed from the spool only after its commit; the database
+        failing in the middle leaves the chunks not committed where they were.
+        """
         if len(self.spool) == 0 or not self._connect():
             return 0
-        events = self.spool.read()
-        try:
-            inserted = insert_events(self._conn, events)  # type: ignore[arg-type]
-            self._conn.commit()  # type: ignore[union-attr]
-        except psycopg2.Error as exc:
-            self._failed(exc)
-            return 0
-        self.spool.clear()
-        _logger.info(
-            "flushed %d spooled event(s) to the SCADA database in order (%d new)",
-            len(events),
-            inserted,
-        )
-        return len(events)
+        sent = new = 0
+        with contextlib.closing(self.spool.chunks()) as chunks:
+            for number, chunk in enumerate(chunks):
+                if number >= max_chunks:
+                    break
+                try:
+                    inserted, refused = self._insert([storable(e) for e in chunk.events])
+                    self._conn.commit()  # type: ignore[union-attr]
+                except psycopg2.Error as exc:
+                    self._failed(exc)
+                    break
+                self.spool.consume(chunk, refused)
+                sent += len(chunk.events)
+                new += inserted
+        if sent:
+            _logger.info(
+                "flushed %d spooled event(s) to the SCADA database in order (%d new); %d waiting",
+                sent,
+                new,
+                len(self.spool),
+            )
+        return sent
 
     def write_status(self, rows: list[PlcStatus]) -> bool:
         """Upsert PLC status rows when the database answers; never spooled (it is current state)."""
