@@ -1,1 +1,1 @@
-from . import compat, equipment_failure, pull, status
+from . import compat, equipment, equipment_failure, failure_report, health, pull, status

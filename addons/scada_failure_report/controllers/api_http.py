@@ -24,13 +24,20 @@ _logger = logging.getLogger(__name__)
 #: Largest request body accepted (413 above).
 MAX_BODY_BYTES = 2 * 1024 * 1024
 #: A refused oversized body up to this size is still read, so the client gets
-#: the 413 instead of a connection reset while it is still sending.
+#: the 413 instead of a connection reset while it is still sending; only once
+#: authenticated, or a stranger could make every worker read 16 MB per request.
 DRAIN_LIMIT = 16 * 1024 * 1024
+#: Largest integer PostgreSQL takes as an offset (bigint).
+MAX_BIGINT = 2**63 - 1
+#: WSGI environ key marking a request of the compatibility flow (see :func:`json_reply`).
+COMPAT_ENVIRON_KEY = "scada_failure_report.compat"
 JSON_MIMETYPES = ("application/json", "application/json-rpc")
 GROUP_INTEGRATION = "scada_failure_report.group_scada_integration"
 GROUP_USER = "scada_failure_report.group_scada_user"
 GROUP_MANAGER = "scada_failure_report.group_scada_manager"
 _BEARER = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
+#: What an Odoo API key is made of (hex today); anything else is not a key.
+_KEY_CHARS = re.compile(r"^[\x21-\x7e]{1,256}$")
 _WWW_AUTHENTICATE = 'Bearer realm="odoo", charset="UTF-8"'
 
 
@@ -48,12 +55,33 @@ class ApiError(Exception):
         return {"status": "error", "message": self.message, **self.extra}
 
 
+def mark_compat() -> None:
+    """Answer this request as the old ``grt_scada`` module did: always HTTP 200.
+
+    Its routes were ``type='json'``, so its clients (the middleware, the
+    diagnostic script, the dashboard) read ``status`` and ``message`` from a
+    200 answer and treat any other code as "Odoo unreachable", without
+    printing the message. Only session-authenticated requests get this;
+    API-key requests keep real status codes.
+    """
+    request.httprequest.environ[COMPAT_ENVIRON_KEY] = True
+
+
+def is_compat() -> bool:
+    return bool(request.httprequest.environ.get(COMPAT_ENVIRON_KEY))
+
+
 def json_reply(data: dict, status: int = 200, rpc_id=None, rpc: bool = False, headers=None):
     """A JSON answer; inside a JSON-RPC envelope when the request came in one.
 
     Errors in an envelope go in ``result`` too (``status: "error"``), because
-    that is where the middleware plants run reads ``message`` from.
+    that is where the middleware plants run reads ``message`` from. In the
+    compatibility flow (:func:`mark_compat`) every answer but a server error
+    is HTTP 200, ``status`` telling success from error.
     """
+    if is_compat() and status < 500:
+        status = 200
+        headers = [h for h in headers or [] if h[0] != "WWW-Authenticate"]
     if rpc:
         data = {"jsonrpc": "2.0", "id": rpc_id, "result": data}
     return request.make_json_response(data, headers=headers, status=status)
@@ -83,7 +111,9 @@ def check_body_size() -> None:
             )
         return
     if length > MAX_BODY_BYTES:
-        if length <= DRAIN_LIMIT:
+        # Before authentication nothing is read: a stranger gets its 413 (or a
+        # reset while it still sends), never a worker reading its 16 MB.
+        if request.env.uid and length <= DRAIN_LIMIT:
             _drain()
         raise ApiError(
             413,
@@ -157,7 +187,11 @@ def authenticate(*groups: str, allow_session: bool = True):
                 "Authorization header is not 'Bearer <API key>'",
                 headers=challenge,
             )
-        uid = request.env["res.users.apikeys"]._check_credentials(scope="rpc", key=match.group(1))
+        key = match.group(1)
+        # A NUL byte cannot reach PostgreSQL (psycopg2 raises): not a key, 401.
+        uid = _KEY_CHARS.match(key) and request.env["res.users.apikeys"]._check_credentials(
+            scope="rpc", key=key
+        )
         if not uid:
             raise ApiError(
                 401,
@@ -172,6 +206,7 @@ def authenticate(*groups: str, allow_session: bool = True):
         if httprequest.headers.get("Sec-Fetch-Site") == "cross-site":
             raise ApiError(403, "cross-site request refused: use an API key")
         uid = request.session.uid
+        mark_compat()
         # The routes do not save API-key requests' throwaway sessions; a cookie
         # session is kept alive like on any other route (saved when Odoo dirties it).
         request.session.can_save = True
@@ -193,20 +228,28 @@ def authenticate(*groups: str, allow_session: bool = True):
     return user
 
 
-def api_route(path: str, *, methods: list[str], readonly: bool, save_session: bool = False):
+def api_route(
+    path: str | list[str],
+    *,
+    methods: list[str],
+    readonly: bool,
+    save_session: bool = False,
+    auth: str = "none",
+):
     """``http.route`` for a SCADA API endpoint: JSON over ``type='http'``.
 
     Real status codes need ``type='http'`` (``type='json'`` always answers 200);
     authentication is the endpoint's own (:func:`authenticate`: API key or the
     compatibility session), so Odoo's is ``auth='none'``, which defaults to a
-    read-only cursor: writing endpoints say ``readonly=False``.
+    read-only cursor: writing endpoints say ``readonly=False``. A public
+    route says ``auth='public'``.
     """
 
     def decorate(func):
         return http.route(
             path,
             type="http",
-            auth="none",
+            auth=auth,
             methods=methods,
             csrf=False,
             readonly=readonly,

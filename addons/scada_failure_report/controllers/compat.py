@@ -9,12 +9,21 @@ from odoo import http
 from odoo.exceptions import AccessDenied
 from odoo.http import request
 
-from .api_http import ApiError, api_route, check_body_size, json_reply, read_json_body, unwrap_rpc
+from .api_http import (
+    ApiError,
+    api_route,
+    check_body_size,
+    json_reply,
+    mark_compat,
+    read_json_body,
+    unwrap_rpc,
+)
 
 
 class ScadaCompatController(http.Controller):
     @api_route("/api/scada/authenticate", methods=["POST"], readonly=False, save_session=True)
     def authenticate(self, **_query):
+        mark_compat()
         check_body_size()
         params, rpc, rpc_id = unwrap_rpc(read_json_body())
         refuse = {"rpc": rpc, "rpc_id": rpc_id}

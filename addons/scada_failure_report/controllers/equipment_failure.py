@@ -1,4 +1,8 @@
-"""``/api/scada/equipment-failure``: push failures (POST) and list them (GET)."""
+"""``/api/scada/equipment-failure``: push failures (POST) and list them (GET).
+
+``GET /api/scada/failure-reports`` is the same list under the path the old
+middleware's ``get_failure_reports`` calls.
+"""
 
 import psycopg2
 import psycopg2.errors
@@ -11,10 +15,12 @@ from .api_http import (
     GROUP_INTEGRATION,
     GROUP_MANAGER,
     GROUP_USER,
+    MAX_BIGINT,
     ApiError,
     api_route,
     authenticate,
     check_body_size,
+    is_compat,
     json_reply,
     read_json_body,
     unwrap_rpc,
@@ -31,8 +37,8 @@ _MESSAGES = {
 class EquipmentFailureController(http.Controller):
     @api_route("/api/scada/equipment-failure", methods=["POST"], readonly=False)
     def push_failures(self, **_query):
-        check_body_size()
         authenticate(GROUP_INTEGRATION)
+        check_body_size()
         params, rpc, rpc_id = unwrap_rpc(read_json_body())
         refuse = {"rpc": rpc, "rpc_id": rpc_id}
         if isinstance(params, dict) and "events" in params:
@@ -55,9 +61,16 @@ class EquipmentFailureController(http.Controller):
         events, problems = Api._parse_push_events(items)
         if problems:
             bad = len({p["index"] for p in problems})
+            # Old clients print only the message: it names the first problems.
+            first = "; ".join(
+                f"{p['field'] or 'event'} {p['message']}"
+                if single
+                else f"event {p['index']}: {p['field'] or 'event'} {p['message']}"
+                for p in problems[:3]
+            )
             raise ApiError(
                 422,
-                f"{bad} of {len(items)} events are invalid; nothing was written",
+                f"{bad} of {len(items)} events are invalid; nothing was written: {first}",
                 errors=problems,
                 **refuse,
             )
@@ -65,7 +78,7 @@ class EquipmentFailureController(http.Controller):
             # The savepoint makes a refused batch write nothing, and keeps the
             # transaction usable to answer after a unique violation.
             with request.env.cr.savepoint():
-                results = request.env["scada.failure.report"]._ingest_events(events, "push")
+                results = Api._ingest_push(events)
         except UserError as exc:  # includes ValidationError
             raise ApiError(422, f"events refused, nothing was written: {exc}", **refuse) from None
         except psycopg2.errors.UniqueViolation:
@@ -96,7 +109,7 @@ class EquipmentFailureController(http.Controller):
             (result,) = results
             body["message"] = _MESSAGES[result["result"]]
             report = request.env["scada.failure.report"].browse(result["id"])
-            body["data"] = Api._report_json(report)[0] if result["id"] else None
+            body["data"] = Api._report_json(report, is_compat())[0] if result["id"] else None
         else:
             body["message"] = ", ".join(
                 f"{counts[k]} {k}" for k in ("created", "cleared", "pending", "duplicate")
@@ -104,13 +117,20 @@ class EquipmentFailureController(http.Controller):
         written = counts["duplicate"] < len(results)
         return json_reply(body, 201 if written else 200, rpc_id, rpc)
 
-    @api_route("/api/scada/equipment-failure", methods=["GET"], readonly=True)
+    @api_route(
+        ["/api/scada/equipment-failure", "/api/scada/failure-reports"],
+        methods=["GET"],
+        readonly=True,
+    )
     def list_failures(self, **_query):
         authenticate(GROUP_INTEGRATION, GROUP_USER, GROUP_MANAGER)
         args = request.httprequest.args
+        for name, value in args.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                raise ApiError(400, f"query parameter {name!r} contains a NUL character")
         Api = request.env["scada.api"]
         limit = _int_arg(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-        offset = _int_arg(args, "offset", 0, 0, None)
+        offset = _int_arg(args, "offset", 0, 0, MAX_BIGINT)
         state = args.get("state") or None
         if state:
             states = Api._report_states()
@@ -129,7 +149,7 @@ class EquipmentFailureController(http.Controller):
             limit=limit,
             offset=offset,
         )
-        data = Api._report_json(reports)
+        data = Api._report_json(reports, is_compat())
         return json_reply(
             {
                 "status": "success",
@@ -142,7 +162,7 @@ class EquipmentFailureController(http.Controller):
         )
 
 
-def _int_arg(args, name: str, default: int, low: int, high: int | None) -> int:
+def _int_arg(args, name: str, default: int, low: int, high: int) -> int:
     text = args.get(name)
     if text in (None, ""):
         return default
@@ -151,6 +171,6 @@ def _int_arg(args, name: str, default: int, low: int, high: int | None) -> int:
     except ValueError:
         raise ApiError(400, f"{name}={text!r} is not a whole number") from None
     if value < low or (high is not None and value > high):
-        upper = f" to {high}" if high is not None else " or more"
+        upper = f" to {high}"
         raise ApiError(400, f"{name}={value} is out of range: use {low}{upper}")
     return value

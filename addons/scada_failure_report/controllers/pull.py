@@ -21,8 +21,8 @@ class ScadaPullController(http.Controller):
         The body is ignored. A ring while a request is still pending adds
         nothing, so a poller may ring after every commit.
         """
-        check_body_size()
         authenticate(GROUP_INTEGRATION, GROUP_MANAGER)
+        check_body_size()
         pending = request.env["scada.source"]._request_pull()
         return json_reply(
             {

@@ -7,11 +7,13 @@ gets) lives here, where tests, the cron and the shell reach it too.
 
 import logging
 import math
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from scada_bridge.events import CLEARED, KINDS, RAISED, SEVERITIES
 
 _logger = logging.getLogger(__name__)
@@ -40,7 +42,11 @@ TEXT_LIMITS = {
     "occurred_at": 64,
     "date": 64,
     "device": 128,
+    "duration": 16,
 }
+#: A failure's length as the old middleware sends it: "hh:mm" (hours may pass 23).
+DURATION_RE = re.compile(r"^(\d{1,4}):([0-5]\d)$")
+GROUP_INTEGRATION = "scada_failure_report.group_scada_integration"
 #: Deepest nesting accepted in an event (kept whole as the record's payload).
 MAX_DEPTH = 16
 
@@ -82,6 +88,11 @@ def _json_problem(value, path: str, depth: int = 0) -> tuple[str, str] | None:
     return None
 
 
+def _iso_utc(value: datetime | None) -> str | None:
+    """ISO 8601 with offset of a naive UTC datetime as Odoo stores it."""
+    return value.replace(tzinfo=timezone.utc).isoformat() if value else None
+
+
 class ScadaApi(models.AbstractModel):
     _name = "scada.api"
     _description = "SCADA push API rules"
@@ -89,11 +100,56 @@ class ScadaApi(models.AbstractModel):
     # -- time ---------------------------------------------------------------
 
     @api.model
-    def _plant_tz(self) -> ZoneInfo:
-        """The plant's time zone (Settings > SCADA), UTC when unset or unknown."""
+    def _plant_tz_name(self) -> str:
+        """The plant's time zone: Settings > SCADA, else the company administrator's, else UTC.
+
+        A plant that never opened the setting is not read in UTC when its
+        administrator's own zone says where it is (a WIB plant would be 7 h off).
+        """
         # ir.config_parameter is readable by administrators only; the plant
         # time zone is not a secret and every API user needs it.
-        name = self.env["ir.config_parameter"].sudo().get_param(PLANT_TZ_PARAM) or "UTC"
+        name = self.env["ir.config_parameter"].sudo().get_param(PLANT_TZ_PARAM)
+        return name or self._admin_tz_name() or "UTC"
+
+    @api.model
+    def _admin_tz_name(self) -> str | None:
+        """The time zone of the current company's first administrator who has one."""
+        # sudo(): the API users may not search users by group; only a zone name is read.
+        admins = (
+            self.env["res.users"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("share", "=", False),
+                    ("company_ids", "in", self.env.company.id),
+                    ("groups_id", "in", self.env.ref("base.group_system").id),
+                    ("tz", "!=", False),
+                ],
+                ["tz"],
+                order="id",
+                limit=1,
+            )
+        )
+        return admins.tz or None
+
+    @api.model
+    def _plant_tz_status(self) -> dict:
+        """The plant time zone and the zones Odoo's users are in, for ``scada-bridge doctor``."""
+        # sudo(): the doctor's user may not read every user; only zone counts leave here.
+        groups = (
+            self.env["res.users"].sudo()._read_group([("share", "=", False)], ["tz"], ["__count"])
+        )
+        param = self.env["ir.config_parameter"].sudo().get_param(PLANT_TZ_PARAM)
+        return {
+            "name": self._plant_tz().key,
+            "set": bool(param),
+            "users": {tz or "": count for tz, count in groups},
+        }
+
+    @api.model
+    def _plant_tz(self) -> ZoneInfo:
+        """The plant's time zone (:meth:`_plant_tz_name`); UTC when it is unknown."""
+        name = self._plant_tz_name()
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
@@ -256,6 +312,21 @@ class ScadaApi(models.AbstractModel):
         if kind == RAISED and text.get("raise_uid"):
             problems.append(("raise_uid", "only a cleared event has a raise_uid"))
 
+        ends_after = None
+        if text.get("duration"):
+            match = DURATION_RE.match(text["duration"])
+            if kind != RAISED:
+                problems.append(("duration", "only a raised event has a duration"))
+            elif not match:
+                problems.append(
+                    (
+                        "duration",
+                        f"{text['duration']!r} is not hh:mm (e.g. 02:30 for two and a half hours)",
+                    )
+                )
+            else:
+                ends_after = timedelta(hours=int(match[1]), minutes=int(match[2]))
+
         occurred_at = None
         given = [(n, text[n]) for n in ("occurred_at", "date") if text.get(n)]
         if len(given) == 2 and given[0][1] != given[1][1]:
@@ -266,6 +337,8 @@ class ScadaApi(models.AbstractModel):
                 occurred_at = self._read_time(value, tz)
             except ValueError as exc:
                 problems.append((name, str(exc)))
+        if ends_after is not None and (occurred_at or now) + ends_after > now + MAX_CLOCK_AHEAD:
+            problems.append(("duration", "ends more than a day in the future: check date"))
         if problems:
             return None, problems
 
@@ -285,37 +358,87 @@ class ScadaApi(models.AbstractModel):
             event["event_uid"] = self._open_failure_uid(event)
         if not event["event_uid"]:
             event["event_uid"] = self._derive_event_uid(event)
+        if ends_after is not None:
+            event["ends_after"] = ends_after
         return event, []
+
+    # -- ingest -------------------------------------------------------------
+
+    @api.model
+    def _ingest_push(self, events: list[dict]) -> list[dict]:
+        """Store pushed events (from :meth:`_parse_push_events`); one result per event.
+
+        The integration group may read failures but not write them: over RPC
+        its key can change nothing. Pushing is the one write it is given, so
+        the ingest runs here as superuser, after the group check, in the
+        caller's company, and records stay created by the caller.
+
+        An event with ``ends_after`` (a pushed ``duration``) also gets its
+        clear at start + duration, with a uid derived from the raise, so a
+        retry is a duplicate and the failure counts in downtime. Its result
+        is the raise's, or ``cleared`` when only the end was new.
+        """
+        if not self.env.user.has_group(GROUP_INTEGRATION):
+            raise AccessError(
+                self.env._(
+                    "User %(login)s may not push failures: add it to SCADA Integration.",
+                    login=self.env.user.login,
+                )
+            )
+        expanded: list[dict] = []
+        for event in events:
+            event = dict(event)
+            ends_after = event.pop("ends_after", None)
+            expanded.append(event)
+            if ends_after is not None:
+                expanded.append(self._duration_clear(event, ends_after))
+        Report = self.env["scada.failure.report"].sudo().with_company(self.env.company)
+        results = iter(Report._ingest_events(expanded, "push"))
+        folded = []
+        for event in events:
+            result = next(results)
+            if "ends_after" in event:
+                end = next(results)
+                if result["result"] == "duplicate" and end["result"] == "cleared":
+                    result = dict(result, result="cleared")
+            folded.append(result)
+        return folded
+
+    @api.model
+    def _duration_clear(self, event: dict, ends_after: timedelta) -> dict:
+        """The clear event a pushed duration stands for (no PLC behind it: cleared_by empty)."""
+        clear = {
+            "kind": CLEARED,
+            "raise_uid": event["event_uid"],
+            "equipment_code": event["equipment_code"],
+            "failure_code": None,
+            "description": None,
+            "severity": None,
+            "occurred_at": event["occurred_at"] + ends_after,
+            "device": event["device"],
+            "payload": None,
+        }
+        clear["event_uid"] = self._derive_event_uid(clear)
+        return clear
 
     # -- replies ------------------------------------------------------------
 
     @api.model
-    def _report_json(self, reports) -> list[dict]:
-        """Reports as the API hands them out: UTC ISO times plus the plant-time ``date``."""
+    def _report_json(self, reports, old_shape: bool = False) -> list[dict]:
+        """Reports as the API hands them out: UTC ISO times plus the plant-time ``date``.
+
+        ``duration`` is in hours, or "hh:mm" as the old module answered when
+        ``old_shape`` (the session-authenticated compatibility flow);
+        ``duration_minutes`` is whole minutes either way, None while active.
+        A report the caller may not read (a duplicate of another company's)
+        is only its id and uid.
+        """
         tz = self._plant_tz()
-
-        def iso(value):
-            return value.replace(tzinfo=timezone.utc).isoformat() if value else None
-
+        readable = reports._filtered_access("read")
         return [
-            {
-                "id": report.id,
-                "event_uid": report.event_uid,
-                "clear_uid": report.clear_uid or None,
-                "equipment_code": report.equipment_code,
-                "equipment_id": report.equipment_id.id or None,
-                "equipment_name": report.equipment_id.display_name or None,
-                "failure_code": report.failure_code or None,
-                "description": report.description or None,
-                "severity": report.severity or None,
-                "state": report.state,
-                "started_at": iso(report.started_at),
-                "cleared_at": iso(report.cleared_at),
-                "duration": report.duration,
-                "origin": report.origin or None,
-                "device": report.device or None,
-                "date": self._plant_wall_time(report.started_at, tz),
-            }
+            self._report_row(report, tz, old_shape)
+            if report in readable
+            else {"id": report.id, "event_uid": None}
             for report in reports
         ]
 
@@ -324,6 +447,35 @@ class ScadaApi(models.AbstractModel):
         """The states a failure can be in, as the list endpoint's ``state`` filter takes them."""
         field = self.env["scada.failure.report"]._fields["state"]
         return [value for value, _label in field._description_selection(self.env)]
+
+    @api.model
+    def _report_row(self, report, tz: ZoneInfo, old_shape: bool) -> dict:
+        minutes = None
+        if report.cleared_at:
+            seconds = (report.cleared_at - report.started_at).total_seconds()
+            minutes = max(round(seconds / 60), 0)
+        duration = report.duration
+        if old_shape:
+            duration = f"{minutes // 60:02d}:{minutes % 60:02d}" if minutes is not None else None
+        return {
+            "id": report.id,
+            "event_uid": report.event_uid,
+            "clear_uid": report.clear_uid or None,
+            "equipment_code": report.equipment_code,
+            "equipment_id": report.equipment_id.id or None,
+            "equipment_name": report.equipment_id.display_name or None,
+            "failure_code": report.failure_code or None,
+            "description": report.description or None,
+            "severity": report.severity or None,
+            "state": report.state,
+            "started_at": _iso_utc(report.started_at),
+            "cleared_at": _iso_utc(report.cleared_at),
+            "duration": duration,
+            "duration_minutes": minutes,
+            "origin": report.origin or None,
+            "device": report.device or None,
+            "date": self._plant_wall_time(report.started_at, tz),
+        }
 
     @api.model
     def _search_reports(

@@ -223,6 +223,7 @@ class ScadaSource(models.Model):
                 "failure_count": cron_values["failure_count"],
             },
             "sources": [source._source_status_json() for source in sources],
+            "plant_tz": self.env["scada.api"]._plant_tz_status(),
         }
 
     def _source_status_json(self) -> dict[str, Any]:

@@ -72,28 +72,48 @@ class TestSecurity(ScadaCase):
         self.assertFalse(self.Source.with_user(self.manager).search([]))
         self.assertFalse(self.env["scada.sync.log"].with_user(self.manager).search([]))
 
-    def test_integration_user_ingests_without_sudo_and_nothing_more(self):
+    def test_integration_user_ingests_through_the_module_only(self):
         bot = new_test_user(
             self.env,
             login="scada_bot_t",
             groups="base.group_user,scada_failure_report.group_scada_integration",
         )
-        Report = self.Report.with_user(bot)
         raise_event = self.raised(10)
         orphan = self.cleared(self.raised(11), 20)
         events = [
-            {**vars(e), "occurred_at": e.occurred_at.isoformat()}
+            {**vars(e), "occurred_at": e.occurred_at}
             for e in (raise_event, self.cleared(raise_event, 15), orphan)
         ]
-        results = Report._ingest_events(events, "push")
+        # Its own rights cannot store an event: only the module's push entry can.
+        with self.assertRaises(AccessError):
+            self.Report.with_user(bot)._ingest_events(events, "push")
+        results = self.env["scada.api"].with_user(bot)._ingest_push(events)
         self.assertEqual([r["result"] for r in results], ["created", "cleared", "pending"])
         report = self.report(raise_event)
         self.assertEqual(
             (report.origin, report.state, report.equipment_id), ("push", "cleared", self.silo)
         )
         self.assertEqual(report.create_uid, bot, "created as the API user, not as superuser")
+        pending = self.env["scada.pending.clear"].search([("event_uid", "=", orphan.event_uid)])
+        for record in (report.with_user(bot), pending.with_user(bot)):
+            with self.subTest(model=record._name):
+                self.assertTrue(record.read(["event_uid"]))
+                with self.assertRaises(AccessError):
+                    record.write({"event_uid": "0" * 36})
+                with self.assertRaises(AccessError):
+                    record.unlink()
         with self.assertRaises(AccessError):
-            report.with_user(bot).unlink()
+            self.Report.with_user(bot).create(
+                {
+                    "event_uid": "x",
+                    "equipment_code": "x",
+                    "started_at": "2026-01-01",
+                    "origin": "push",
+                }
+            )
+        # A user outside the group is refused by the push entry itself.
+        with self.assertRaises(AccessError):
+            self.env["scada.api"].with_user(self.user)._ingest_push(events)
         # It may list sources (the status endpoint reports them), never their connection.
         with self.assertRaises(AccessError):
             self.source.with_user(bot).read(["connection_uri"])
