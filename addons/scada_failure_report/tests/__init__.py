@@ -3,6 +3,7 @@ from . import (
     test_api_doorbell,
     test_api_endpoints,
     test_api_fuzz,
+    test_api_old_routes,
     test_api_openapi,
     test_api_push,
     test_api_push_pull,

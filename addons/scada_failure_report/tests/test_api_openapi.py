@@ -2,6 +2,7 @@
 over HTTP here and checked against its schema, and every /api/scada route is documented."""
 
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -98,7 +99,8 @@ class TestApiOpenApi(ScadaApiCase):
         for rule in self.env["ir.http"].routing_map().iter_rules():
             if rule.rule.startswith("/api/scada/"):
                 methods = {m.lower() for m in rule.methods or ()} - {"head", "options"}
-                routes.setdefault(rule.rule, set()).update(methods)
+                path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+                routes.setdefault(path, set()).update(methods)
         documented = {path: set(item) for path, item in self.doc["paths"].items()}
         self.assertEqual(routes, documented)
         self.assertTrue(self.doc["openapi"].startswith("3.1"))
@@ -157,17 +159,58 @@ class TestApiOpenApi(ScadaApiCase):
         expect(login, "post", "200", self.post(creds, path=login, opener=self.fresh()))
         rpc_login = {"jsonrpc": "2.0", "id": 3, "params": creds}
         expect(login, "post", "200", self.post(rpc_login, path=login, opener=self.fresh()))
-        expect(login, "post", "400", self.post(None, path=login, raw=b"\xff"))
+        # The login is always the compatibility flow: refusals are 200, status error.
+        expect(login, "post", "200", self.post(None, path=login, raw=b"\xff"))
         wrong = dict(creds, password="nope")
-        expect(login, "post", "401", self.post(wrong, path=login, opener=self.fresh()))
-        expect(login, "post", "404", self.post(dict(creds, db="elsewhere"), path=login))
-        expect(login, "post", "411", self.post_chunked(login))
-        huge = {"login": "x" * (3 * 1024 * 1024), "password": "y"}
-        expect(login, "post", "413", self.post(huge, path=login))
+        expect(login, "post", "200", self.post(wrong, path=login, opener=self.fresh()))
+        expect(login, "post", "200", self.post(dict(creds, db="elsewhere"), path=login))
+        expect(login, "post", "200", self.post_chunked(login))
         expect(
-            login, "post", "415", self.post(creds, path=login, headers={"Content-Type": "text/csv"})
+            login, "post", "200", self.post(creds, path=login, headers={"Content-Type": "text/csv"})
         )
-        expect(login, "post", "422", self.post({"login": 5}, path=login))
+        expect(login, "post", "200", self.post({"login": 5}, path=login))
+        huge = {"login": "x" * (3 * 1024 * 1024), "password": "y"}
+
+        health = "/api/scada/health"
+        version = "/api/scada/version"
+        expect(health, "get", "200", self.get(path=health))
+        expect(version, "get", "200", self.get(key=self.reader_key, path=version))
+        expect(version, "get", "401", self.get(path=version))
+        expect(version, "get", "403", self.get(key=self.outsider_key, path=version))
+        by_query = "/api/scada/equipment"
+        by_path = "/api/scada/equipment/{code}"
+        for path in (by_query, by_path):
+
+            def ask(code, key, path=path):
+                if path == by_query:
+                    return self.get({"code": code}, key, path=by_query)
+                return self.get(key=key, path=f"/api/scada/equipment/{code}")
+
+            expect(path, "get", "200", ask("silo101", bot))
+            expect(path, "get", "400", ask("x" * 129, bot))
+            expect(path, "get", "401", ask("silo101", None))
+            expect(path, "get", "403", ask("silo101", self.outsider_key))
+            expect(path, "get", "404", ask("silo999", self.reader_key))
+        report = "/api/scada/equipment-failure-report"
+        expect(report, "post", "200", self.post({"period": "this_year"}, bot, path=report))
+        rpc_report = {"jsonrpc": "2.0", "id": 4, "params": {"equipment_code": "silo101"}}
+        expect(report, "post", "200", self.post(rpc_report, self.reader_key, path=report))
+        expect(report, "post", "400", self.post({"period": "someday"}, bot, path=report))
+        expect(report, "post", "401", self.post({}, path=report))
+        expect(report, "post", "403", self.post({}, self.outsider_key, path=report))
+        expect(report, "post", "411", self.post_chunked(report, bot))
+        expect(report, "post", "413", self.post(huge, bot, path=report))
+        expect(
+            report,
+            "post",
+            "415",
+            self.post({}, bot, path=report, headers={"Content-Type": "text/plain"}),
+        )
+        old_list = "/api/scada/failure-reports"
+        expect(old_list, "get", "200", self.get({"limit": 5}, self.reader_key, path=old_list))
+        expect(old_list, "get", "400", self.get({"offset": 2**63}, bot, path=old_list))
+        expect(old_list, "get", "401", self.get({}, None, path=old_list))
+        expect(old_list, "get", "403", self.get({}, self.outsider_key, path=old_list))
 
         expect(pull, "post", "202", self.post({}, bot, path=pull))
         expect(pull, "post", "401", self.post({}, uuid.uuid4().hex, path=pull))
