@@ -21,6 +21,7 @@ _logger = logging.getLogger(__name__)
 
 DB_ENV = "SCADA_DB_URI"
 READONLY_PASSWORD_ENV = "SCADA_READONLY_PASSWORD"
+WRITER_PASSWORD_ENV = "SCADA_WRITER_PASSWORD"
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -51,12 +52,15 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 
     uri = _db_uri(args)
     password = os.environ.get(READONLY_PASSWORD_ENV) if args.readonly_role else None
+    writer_password = os.environ.get(WRITER_PASSWORD_ENV) if args.writer_role else None
     conn = connect(uri)
     try:
         result = migrate(
             conn,
             readonly_role=args.readonly_role,
             readonly_password=password,
+            writer_role=args.writer_role,
+            writer_password=writer_password,
             where=str(parse_target(uri)),
         )
     finally:
@@ -70,6 +74,12 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     if result.readonly_role:
         note = "" if password else f" (no password set: put one in {READONLY_PASSWORD_ENV})"
         print(f"read-only role {result.readonly_role!r} may SELECT from schema scada{note}")
+    if result.writer_role:
+        note = "" if writer_password else f" (no password set: put one in {WRITER_PASSWORD_ENV})"
+        print(
+            f"writer role {result.writer_role!r} may append events and upsert plc_status, "
+            f"nothing else{note}"
+        )
     return 0
 
 
@@ -175,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ROLE",
         help=f"also create ROLE, allowed only to SELECT from schema scada "
         f"(password from env {READONLY_PASSWORD_ENV})",
+    )
+    p.add_argument(
+        "--writer-role",
+        metavar="ROLE",
+        help="also create ROLE for the poller, allowed only to append events and upsert "
+        f"scada.plc_status (password from env {WRITER_PASSWORD_ENV})",
     )
     p.set_defaults(handler=_cmd_migrate)
 

@@ -9,6 +9,7 @@ from scada_bridge import (
     ConfigError,
     ConnectionRefused,
     DatabaseMissing,
+    ScadaBridgeError,
     check_source,
     connect,
     insert_events,
@@ -101,3 +102,40 @@ def test_bad_uri_is_a_config_error_not_a_traceback():
     assert "URI is not valid" in result.message
     with pytest.raises(ConfigError):
         connect("postgresql:/")
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        # libpq quotes the bad percent escape: the password itself.
+        "postgresql://scada:Sup3r%zzSecret@127.0.0.1:5432/scada",
+        # libpq quotes the whole URI when the host part does not parse.
+        "postgresql://scada:Sup3rSecret@[::1/scada",
+        # The host part breaks after a password with percent escapes.
+        "postgresql://scada:Sup3r%21Secret@[::1/scada",
+    ],
+)
+def test_no_fragment_of_the_password_leaves_in_a_message(uri):
+    import psycopg2
+
+    with pytest.raises(psycopg2.Error) as raw:  # the premise: libpq's message has it
+        psycopg2.connect(uri, connect_timeout=1)
+    assert "Sup3r" in str(raw.value)
+    result = check_source(uri)
+    assert not result.ok
+    assert "Sup3r" not in result.message and "Secret" not in result.message, result.message
+    assert "\n" not in result.message
+    with pytest.raises(ScadaBridgeError) as info:
+        connect(uri)
+    assert "Sup3r" not in str(info.value) and "Secret" not in str(info.value)
+    assert "hidden" in result.message or "***" in result.message
+
+
+def test_the_target_and_the_poller_database_never_show_the_uri():
+    from scada_bridge.config import Database
+    from scada_bridge.store.connection import parse_target
+
+    uri = "postgresql://scada:Sup3rSecret@127.0.0.1:5432/scada"
+    target = parse_target(uri)
+    assert "Sup3r" not in repr(target) and "Sup3r" not in str(target)
+    assert "Sup3r" not in repr(Database(uri))

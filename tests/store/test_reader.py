@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from scada_bridge import START, ConfigError, Cursor, backlog, connect, insert_events, read_events
+from scada_bridge import (
+    START,
+    ConfigError,
+    Cursor,
+    backlog,
+    check_source,
+    connect,
+    insert_events,
+    read_events,
+)
 
 from tests.helpers import cleared, insert_raw, raised
 
@@ -171,3 +180,30 @@ def test_rows_come_in_transaction_order_when_the_counter_passes_a_power_of_ten(s
         if not batch.has_more:
             break
     assert seen == ["tx98", "tx99", "tx100", "tx101", "tx999", "tx1000"]
+
+
+@pytest.mark.parametrize(
+    ("columns", "reason"),
+    [
+        ({"occurred_at": "10000-01-01 00:00:00+00"}, "occurred_at '10000-01-01"),
+        ({"occurred_at": "0044-03-15 00:00:00+00 BC"}, "BC' cannot be read as a time"),
+        ({"occurred_at": "infinity"}, "occurred_at 'infinity'"),
+        ({"recorded_at": "10000-01-01 00:00:00+00"}, "recorded_at '10000-01-01"),
+        ({"payload": '{"value": ' + "9" * 5000 + "}"}, "payload cannot be read"),
+        ({"payload": '{"value": ' + "9" * 400 + ".5}"}, "is too large"),
+    ],
+)
+def test_a_row_psycopg2_cannot_convert_is_rejected_and_the_pull_goes_on(
+    scada_uri, scada_conn, columns, reason
+):
+    """A foreign writer's year-10000 time or giant number used to raise ValueError at
+    the same cursor on every pull."""
+    insert_events(scada_conn, [raised("before")])
+    bad_id = insert_raw(scada_conn, **columns)
+    insert_events(scada_conn, [raised("after")])
+    batch = read_events(scada_conn, START, limit=10)
+    assert [e.equipment_code for e in batch.events] == ["before", "after"]
+    assert [r.id for r in batch.rejected] == [bad_id]
+    assert reason in batch.rejected[0].reason
+    result = check_source(scada_uri)
+    assert result.ok and result.backlog.count == 3, result.message

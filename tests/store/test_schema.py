@@ -7,6 +7,7 @@ import pytest
 from scada_bridge import (
     SCHEMA_VERSION,
     SchemaVersionMismatch,
+    check_schema,
     connect,
     current_version,
     insert_events,
@@ -95,13 +96,60 @@ def test_migrate_upgrades_an_older_schema_and_keeps_its_rows(make_db):
         assert cur.fetchone()[0] == 1
 
 
+_CATALOG_SQL = """
+    SELECT 'relation ' || c.relname || ' ' || c.relkind::text || ' ' || coalesce(c.relacl::text, '')
+      FROM pg_class c WHERE c.relnamespace = 'scada'::regnamespace
+    UNION ALL
+    SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+           || ' ' || a.attnotnull || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+      FROM pg_attribute a
+      JOIN pg_class c ON c.oid = a.attrelid AND c.relnamespace = 'scada'::regnamespace
+      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+     WHERE a.attnum > 0 AND NOT a.attisdropped
+    UNION ALL
+    SELECT 'index ' || pg_get_indexdef(i.indexrelid)
+      FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+     WHERE c.relnamespace = 'scada'::regnamespace
+    UNION ALL
+    SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid)
+      FROM pg_constraint WHERE connamespace = 'scada'::regnamespace
+    UNION ALL
+    SELECT 'function ' || pg_get_functiondef(p.oid) || coalesce(p.proacl::text, '')
+      FROM pg_proc p WHERE p.pronamespace = 'scada'::regnamespace
+    UNION ALL
+    SELECT 'trigger ' || tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE c.relnamespace = 'scada'::regnamespace
+    UNION ALL
+    SELECT 'version ' || version || ' ' || name || ' ' || applied_at FROM scada.schema_version
+    UNION ALL
+    SELECT 'roles ' || count(*) FROM pg_roles
+    UNION ALL
+    SELECT 'events ' || count(*) FROM scada.equipment_failure
+"""
+
+
+def _catalog(conn) -> list[str]:
+    """Everything of schema scada a migration could touch, as sorted lines."""
+    with conn.cursor() as cur:
+        cur.execute(_CATALOG_SQL)
+        lines = sorted(row[0] for row in cur.fetchall())
+    conn.rollback()
+    return lines
+
+
 def test_migrate_refuses_a_newer_schema_and_changes_nothing(scada_uri):
     conn = connect(scada_uri)
+    insert_events(conn, [raised()])
     with conn.cursor() as cur:
         cur.execute("INSERT INTO scada.schema_version VALUES (%s, 'from_the_future')", (99,))
+        # What a newer scada-bridge might have dropped: migrate must not put it back.
+        cur.execute("DROP INDEX scada.equipment_failure_condition_raise_idx")
     conn.commit()
+    before = _catalog(conn)
+    assert any(line.startswith("index CREATE UNIQUE INDEX") for line in before)
     with pytest.raises(SchemaVersionMismatch, match="version 99, newer than the"):
-        migrate(conn)
+        migrate(conn, readonly_role="odoo_reader_future", writer_role="poller_future")
+    assert _catalog(conn) == before
     assert current_version(conn) == 99
 
 
@@ -122,4 +170,64 @@ def test_readonly_role_can_select_but_never_write(scada_uri):
         with conn.cursor() as cur:
             cur.execute("DROP OWNED BY odoo_reader_test")
             cur.execute("DROP ROLE odoo_reader_test")
+        conn.commit()
+
+
+def test_writer_role_appends_events_and_upserts_status_and_nothing_else(scada_uri):
+    from scada_bridge.poller.sink import _ACTIVE_SQL
+    from scada_bridge.store.plc_status import PlcStatus, read_status, write_status
+
+    owner = connect(scada_uri)
+    result = migrate(owner, writer_role="scada_poller_t", writer_password="s3cret-for-test")
+    assert result.writer_role == "scada_poller_t"
+    writer = connect(scada_uri.replace("user=postgres", "user=scada_poller_t"))
+    try:
+        # What the poller does: check the schema, find active failures, append, upsert.
+        assert check_schema(writer) == SCHEMA_VERSION
+        with writer.cursor() as cur:
+            cur.execute(_ACTIVE_SQL, (["plc1"],))
+        first = raised(payload={"source": "condition"})
+        assert insert_events(writer, [first, first]) == 1
+        status = PlcStatus("plc1", "127.0.0.1", 502)
+        status.success()
+        write_status(writer, [status])
+        status.failure("unreachable", "no answer")
+        write_status(writer, [status])  # the upsert's UPDATE branch
+        writer.commit()
+        assert read_status(writer)["plc1"].state == "unreachable"
+        refused = [
+            "UPDATE scada.equipment_failure SET kind = 'cleared'",
+            "DELETE FROM scada.equipment_failure",
+            "TRUNCATE scada.equipment_failure",
+            "DELETE FROM scada.plc_status",
+            "INSERT INTO scada.schema_version VALUES (99, 'x')",
+            "CREATE TABLE scada.mine (x int)",
+            "SELECT scada.record_reader_cursor('poller', '1', 1)",
+            "DELETE FROM scada.reader_cursor",
+        ]
+        for statement in refused:
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege), writer.cursor() as cur:
+                cur.execute(statement)
+            writer.rollback()
+    finally:
+        writer.close()
+        with owner.cursor() as cur:
+            cur.execute("DROP OWNED BY scada_poller_t; DROP ROLE scada_poller_t")
+        owner.commit()
+
+
+def test_migrate_takes_back_pg_read_all_stats_the_old_version_granted(scada_uri):
+    conn = connect(scada_uri)
+    with conn.cursor() as cur:
+        cur.execute("CREATE ROLE odoo_reader_v2 LOGIN; GRANT pg_read_all_stats TO odoo_reader_v2")
+    conn.commit()
+    try:
+        migrate(conn, readonly_role="odoo_reader_v2")
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_has_role('odoo_reader_v2', 'pg_read_all_stats', 'MEMBER')")
+            assert cur.fetchone()[0] is False
+    finally:
+        conn.rollback()
+        with conn.cursor() as cur:
+            cur.execute("DROP OWNED BY odoo_reader_v2; DROP ROLE odoo_reader_v2")
         conn.commit()

@@ -103,7 +103,8 @@ def redact(text: str, uri: str) -> str:
     text = text.replace(uri, masked)
 
     def quoted(match: re.Match[str]) -> str:
-        return match[0] if match[1] in masked else '"(hidden: part of the password?)"'
+        safe = match[1] in masked or (len(match[1]) == 1 and not match[1].isalnum())
+        return match[0] if safe else '"(hidden: part of the password?)"'
 
     text = _QUOTED.sub(quoted, text)
     for secret in _passwords(uri):
