@@ -344,3 +344,26 @@ def test_a_redirect_is_reported_and_the_key_never_follows_it(odoo):
     assert "dbfilter" in row.fix
     assert catcher.requests == []  # not followed: neither the request nor the key
     assert odoo.requests[-1] == ("/api/scada/status", f"Bearer {KEY}")
+
+
+def test_plant_time_zone_left_at_utc_while_users_are_in_jakarta(odoo):
+    odoo.status = _status(
+        plant_tz={"name": "UTC", "set": True, "users": {"Asia/Jakarta": 3, "": 1, "UTC": 1}}
+    )
+    row = _rows(odoo_checks(odoo.url, KEY, now=NOW).checks)["plant time zone"]
+    assert not row.ok
+    assert "UTC while 3 of 5 Odoo user(s) are in Asia/Jakarta" in row.detail
+    assert "Settings > SCADA > Plant time zone" in row.fix
+
+
+def test_plant_time_zone_of_the_plant_is_fine(odoo):
+    odoo.status = _status(plant_tz={"name": "Asia/Jakarta", "set": False, "users": {"UTC": 2}})
+    row = _rows(odoo_checks(odoo.url, KEY, now=NOW).checks)["plant time zone"]
+    assert row.ok
+    assert row.detail == "Asia/Jakarta (from the administrator's time zone)"
+    odoo.status = _status(plant_tz={"name": "UTC", "set": True, "users": {"UTC": 2, "": 4}})
+    assert _rows(odoo_checks(odoo.url, KEY, now=NOW).checks)["plant time zone"].ok
+
+
+def test_module_without_plant_time_zone_adds_no_row(odoo):
+    assert "plant time zone" not in _rows(odoo_checks(odoo.url, KEY, now=NOW).checks)

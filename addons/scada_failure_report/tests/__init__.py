@@ -7,6 +7,8 @@ from . import (
     test_api_openapi,
     test_api_push,
     test_api_push_pull,
+    test_api_refusals,
+    test_api_rpc_rights,
     test_api_settings,
     test_pull,
     test_security,

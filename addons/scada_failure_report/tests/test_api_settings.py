@@ -23,3 +23,27 @@ class TestApiSettings(TransactionCase):
         self.env["ir.config_parameter"].set_param("scada_failure_report.plant_tz", "Mars/Olympus")
         read = self.env["scada.api"]._read_time("2026-02-23 20:22:35")
         self.assertEqual(read.replace(tzinfo=None), datetime(2026, 2, 23, 20, 22, 35))
+
+    def test_unset_zone_is_the_company_administrators(self):
+        """A WIB plant that never opened the setting is not read 7 hours off."""
+        self.env["ir.config_parameter"].set_param("scada_failure_report.plant_tz", False)
+        self.env.ref("base.user_admin").tz = "Asia/Jakarta"
+        Api = self.env["scada.api"]
+        self.assertEqual(Api._plant_tz_name(), "Asia/Jakarta")
+        read = Api._read_time("2026-02-23 20:22:35")
+        self.assertEqual(read.replace(tzinfo=None), datetime(2026, 2, 23, 13, 22, 35))
+        # Settings shows the zone in use, so saving them keeps it.
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.scada_plant_tz, "Asia/Jakarta")
+        settings.execute()
+        self.assertEqual(
+            self.env["ir.config_parameter"].get_param("scada_failure_report.plant_tz"),
+            "Asia/Jakarta",
+        )
+
+    def test_status_tells_the_doctor_the_zone_and_the_users_zones(self):
+        self.env["ir.config_parameter"].set_param("scada_failure_report.plant_tz", "UTC")
+        self.env.ref("base.user_admin").tz = "Asia/Jakarta"
+        status = self.env["scada.source"]._status_json()["plant_tz"]
+        self.assertEqual((status["name"], status["set"]), ("UTC", True))
+        self.assertGreaterEqual(status["users"]["Asia/Jakarta"], 1)

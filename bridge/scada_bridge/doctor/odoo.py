@@ -28,6 +28,8 @@ STATUS_PATH = "/api/scada/status"
 HEALTH_PATH = "/web/health"
 CRON_NAME = "SCADA: pull failures"
 
+#: Zone names that mean UTC (the plant time zone left at its old default).
+_UTC_NAMES = {"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT"}
 #: Source states that mean the last pull did not work (the rest are fine or idle).
 _BAD_STATES = {"error", "failed", "failing", "unreachable", "down"}
 
@@ -160,6 +162,32 @@ def source_check(source: dict[str, Any], now: datetime) -> Check:
             fix or "open it in Odoo (SCADA > Configuration > Sources) and press Test connection",
         )
     return Check(HOP, name, True, ", ".join(facts))
+
+
+def plant_tz_check(info: Any) -> Check | None:
+    """The plant time zone row; a warning when it is UTC while Odoo's users are elsewhere.
+
+    A time pushed without an offset (the old middleware's) is read in the plant
+    time zone: left at UTC in a WIB plant, every such failure is 7 h off.
+    None when the module does not report it (older versions).
+    """
+    if not isinstance(info, dict):
+        return None
+    name = str(info.get("name") or "UTC")
+    users = info.get("users") if isinstance(info.get("users"), dict) else {}
+    elsewhere = {tz: n for tz, n in users.items() if tz and tz not in _UTC_NAMES}
+    if name in _UTC_NAMES and elsewhere:
+        zone, count = max(elsewhere.items(), key=lambda item: item[1])
+        return Check(
+            HOP,
+            "plant time zone",
+            False,
+            f"the plant time zone is {name} while {count} of {sum(users.values())} Odoo "
+            f"user(s) are in {zone}: times pushed without an offset are read as {name}",
+            f"set the plant's zone in Odoo: Settings > SCADA > Plant time zone (e.g. {zone})",
+        )
+    origin = "set in Settings" if info.get("set") else "from the administrator's time zone"
+    return Check(HOP, "plant time zone", True, f"{name} ({origin})")
 
 
 def odoo_checks(
@@ -304,6 +332,9 @@ def _checks(client: OdooHttp, url: str, key: str | None, now: datetime) -> OdooR
             f"{module.get('name', 'scada_failure_report')} {module.get('version', '')} installed",
         )
     )
+    tz_row = plant_tz_check(status.get("plant_tz"))
+    if tz_row:
+        checks.append(tz_row)
     checks.append(cron_check(status.get("cron"), now))
     sources = status.get("sources") or []
     if not sources:
