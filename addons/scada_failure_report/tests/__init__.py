@@ -13,4 +13,5 @@ from . import (
     test_pull,
     test_security,
     test_source_errors,
+    test_source_secrets,
 )
