@@ -24,6 +24,7 @@ batch (flat means the pull does not accumulate records across batches).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import sys
 import time
@@ -144,6 +145,9 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--naive", type=int, default=1000, help="events for the naive baseline")
     parser.add_argument("--keep", action="store_true", help="keep both databases")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="profile the pull with cProfile, stats to FILE"
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, ODOO_PATH)
@@ -186,8 +190,14 @@ def main() -> int:
             cr.commit()
             rss_before = rss_mb()
             started = time.perf_counter()
+            profiler = cProfile.Profile() if args.profile else None
+            if profiler:
+                profiler.enable()
             result = source._pull(deadline=time.monotonic() + 3600)
             pull_s = time.perf_counter() - started
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(args.profile)
             SourcePull.commit_progress = original
             created = env["scada.failure.report"].search_count([])
             cleared = env["scada.failure.report"].search_count([("state", "=", "cleared")])

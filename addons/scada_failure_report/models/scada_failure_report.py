@@ -75,8 +75,9 @@ class ScadaFailureReport(models.Model):
         [("active", "Active"), ("cleared", "Cleared")],
         compute="_compute_state",
         store=True,
-        precompute=True,  # known before INSERT: the column is NOT NULL
-        required=True,
+        # Not precomputed (so not NOT NULL): Odoo computes a readonly precomputed
+        # field through a draft record per new failure, half of a bulk create's
+        # time; computed after the INSERT it costs one UPDATE per batch.
         readonly=True,
         index=True,
         tracking=True,
@@ -104,19 +105,13 @@ class ScadaFailureReport(models.Model):
 
     @api.depends("clear_uid")
     def _compute_state(self) -> None:
-        # A failure is cleared exactly when its clear event is known.
         for report in self:
-            report.state = "cleared" if report.clear_uid else "active"
+            report.state = _state(report.clear_uid)
 
     @api.depends("started_at", "cleared_at")
     def _compute_duration(self) -> None:
         for report in self:
-            if report.started_at and report.cleared_at:
-                seconds = (report.cleared_at - report.started_at).total_seconds()
-                # A PLC clock set back can put the clear before the raise.
-                report.duration = max(seconds, 0.0) / 3600.0
-            else:
-                report.duration = 0.0
+            report.duration = _duration(report.started_at, report.cleared_at)
 
     @api.depends("equipment_code", "failure_code", "equipment_id")
     def _compute_display_name(self) -> None:
@@ -399,6 +394,19 @@ class ScadaFailureReport(models.Model):
 def _result(event_uid: str, report_id: int | bool, result: str) -> dict[str, Any]:
     assert result in RESULTS
     return {"event_uid": event_uid, "id": report_id or False, "result": result}
+
+
+def _state(clear_uid: str | bool | None) -> str:
+    """A failure is cleared exactly when its clear event is known."""
+    return "cleared" if clear_uid else "active"
+
+
+def _duration(started_at: datetime | None, cleared_at: datetime | None) -> float:
+    """Hours from the raise to the clear; 0 while active."""
+    if not (started_at and cleared_at):
+        return 0.0
+    # A PLC clock set back can put the clear before the raise.
+    return max((cleared_at - started_at).total_seconds(), 0.0) / 3600.0
 
 
 def _clear_vals(event: dict[str, Any]) -> dict[str, Any]:
