@@ -36,6 +36,19 @@ ODOO_SETUP = ROOT / "scripts" / "odoo_setup.py"
 BRIDGE = [sys.executable, "-m", "scada_bridge.cli"]
 
 
+_INTEGRATION_USER = """
+import os
+group = env.ref("scada_failure_report.group_scada_integration")
+user = env["res.users"].create(
+    {"name": "Bench integration", "login": "bench-integration", "groups_id": [(6, 0, [group.id])]}
+)
+key = env["res.users.apikeys"].with_user(user).sudo()._generate(None, "bench push", None)
+with open(os.environ["SCADA_PUSH_KEY_FILE"], "w") as handle:
+    handle.write(key)
+env.cr.commit()
+"""
+
+
 def admin_conn(dbname: str = "postgres"):
     conn = psycopg2.connect(dbname=dbname, connect_timeout=5)
     conn.autocommit = True
@@ -102,6 +115,7 @@ class Stack:
         self.scada_uri = f"dbname={self.scada_db}"
         self.odoo_url = ""
         self.api_key = ""
+        self.push_key = ""
         self._odoo_argv: list[str] = []
         self._dbs: list[str] = []
 
@@ -140,9 +154,9 @@ class Stack:
             timeout=1800,
         ).stdout.split()[-1]
         env = {**os.environ, "PYTHONPATH": str(ROOT / "bridge")}
+        odoo_bin = [odoo_python, str(ODOO_PATH / "odoo-bin")]
         base = [
-            odoo_python,
-            str(ODOO_PATH / "odoo-bin"),
+            *odoo_bin,
             f"--addons-path={ODOO_PATH / 'addons'},{ROOT / 'addons'}",
             "-d",
             self.odoo_db,
@@ -160,7 +174,7 @@ class Stack:
         with open(ODOO_SETUP, "rb") as script:
             self.procs.run(
                 "odoo-setup",
-                [*base, "shell", "--no-http", "--log-level=warn"],
+                [*odoo_bin, "shell", *base[2:], "--no-http", "--log-level=warn"],
                 timeout=300,
                 cwd=ODOO_PATH,
                 stdin=script,
@@ -173,6 +187,20 @@ class Stack:
                 },
             )
         self.api_key = key_file.read_text().strip()
+        # The push API is for the integration group only: a user in it, with its own key.
+        push_key_file = self.tmp / "push-key"
+        script = self.tmp / "integration_user.py"
+        script.write_text(_INTEGRATION_USER)
+        with open(script, "rb") as handle:
+            self.procs.run(
+                "odoo-integration-user",
+                [*odoo_bin, "shell", *base[2:], "--no-http", "--log-level=warn"],
+                timeout=300,
+                cwd=ODOO_PATH,
+                stdin=handle,
+                env={**env, "SCADA_PUSH_KEY_FILE": str(push_key_file)},
+            )
+        self.push_key = push_key_file.read_text().strip()
         port = free_port()
         self.odoo_url = f"http://127.0.0.1:{port}"
         self._odoo_argv = [
@@ -221,7 +249,10 @@ class Stack:
         request = urllib.request.Request(
             self.odoo_url + "/api/scada/equipment-failure",
             data=json.dumps(body).encode(),
-            headers={"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"},
+            headers={
+                "Authorization": f"Bearer {self.push_key}",
+                "Content-Type": "application/json",
+            },
             method="POST",
         )
         try:

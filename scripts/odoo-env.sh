@@ -20,7 +20,8 @@ want="$(cat "$ODOO_PATH/requirements.txt" "$HERE/requirements.txt" "$HERE/requir
 if [[ ! -x "$VENV/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
     echo "odoo-env: building Odoo's Python environment in $VENV (first run only)" >&2
     python3.11 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --upgrade pip wheel setuptools >&2
+    # gevent (the prefork longpolling worker) imports pkg_resources, gone from setuptools 81.
+    "$VENV/bin/pip" install -q --upgrade pip wheel "setuptools<81" >&2
     # Odoo's own pins, adapted to Python 3.11 here: cbor2 5.4.2 does not build
     # (5.6.5 does) and python-ldap is only for the auth_ldap addon.
     reqs="$(mktemp)"
