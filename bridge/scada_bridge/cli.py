@@ -108,6 +108,51 @@ def _cmd_events(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- prune -------------------------------------------------------------------
+
+
+def _cmd_prune(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from .store.connection import connect
+    from .store.prune import prune
+
+    if args.older_than <= 0:
+        raise ConfigError(f"--older-than {args.older_than:g}: give a number of days above 0")
+    conn = connect(_db_uri(args))
+    try:
+        result = prune(conn, timedelta(days=args.older_than), force=args.force, batch=args.batch)
+    finally:
+        conn.close()
+    now = datetime.now(timezone.utc)
+    if result.upto is None:
+        bound = "by age alone (--force, no reader registered)"
+    else:
+        bound = f"that every reader has passed (up to cursor {result.upto})"
+    print(
+        f"deleted {result.deleted} event(s) recorded before "
+        f"{result.before:%Y-%m-%d %H:%M} UTC {bound}, in {result.batches} batch(es)"
+    )
+    for reader in result.readers:
+        days = (now - reader.updated_at).total_seconds() / 86400
+        print(
+            f"reader {reader.reader!r}: cursor {reader.cursor}, recorded "
+            f"{days:.1f} day(s) ago by {reader.recorded_by!r}"
+        )
+        if days > args.older_than:
+            print(
+                f"  -> it has not read for longer than --older-than, so events after its "
+                f"cursor are kept; if that reader is gone: DELETE FROM scada.reader_cursor "
+                f"WHERE reader = '{reader.reader}'"
+            )
+    if result.kept_active:
+        print(
+            f"kept {result.kept_active} old failure(s) still active (raised, never cleared): "
+            "the poller needs them at start"
+        )
+    return 0
+
+
 # -- doctor ------------------------------------------------------------------
 
 
@@ -199,6 +244,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--after", metavar="CURSOR", default="", help="cursor printed by a prior run")
     p.add_argument("--limit", type=int, default=100, help="at most this many rows (default 100)")
     p.set_defaults(handler=_cmd_events)
+
+    p = sub.add_parser(
+        "prune",
+        help="delete old events every registered reader has passed (bounded storage)",
+        description="Delete events recorded more than DAYS days ago that every reader in "
+        "scada.reader_cursor has passed, in short batches that never block the poller. "
+        "Still-active failures are kept. Refuses when no reader is registered, unless --force.",
+    )
+    _add_db(p)
+    p.add_argument(
+        "--older-than", type=float, required=True, metavar="DAYS", help="age in days (e.g. 90)"
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with no reader registered, delete by age alone (events nobody read are lost)",
+    )
+    p.add_argument(
+        "--batch", type=int, default=1000, metavar="N", help="events per transaction (1000)"
+    )
+    p.set_defaults(handler=_cmd_prune)
 
     p = sub.add_parser(
         "doctor",

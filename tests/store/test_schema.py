@@ -231,3 +231,33 @@ def test_migrate_takes_back_pg_read_all_stats_the_old_version_granted(scada_uri)
         with conn.cursor() as cur:
             cur.execute("DROP OWNED BY odoo_reader_v2; DROP ROLE odoo_reader_v2")
         conn.commit()
+
+
+def test_migrate_command_creates_the_writer_role_with_the_password_from_the_env(
+    scada_uri, monkeypatch, capsys
+):
+    from scada_bridge.cli import main
+
+    monkeypatch.setenv("SCADA_WRITER_PASSWORD", "s3cret-writer")
+    assert main(["migrate", "--db", scada_uri, "--writer-role", "scada_poller_cli"]) == 0
+    out = capsys.readouterr().out
+    assert "writer role 'scada_poller_cli' may append events" in out
+    assert "s3cret" not in out
+    conn = connect(scada_uri)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT rolpassword IS NOT NULL FROM pg_authid WHERE rolname = 'scada_poller_cli'"
+            )
+            assert cur.fetchone() == (True,)
+            cur.execute(
+                "SELECT has_table_privilege('scada_poller_cli', "
+                "'scada.equipment_failure', 'INSERT')"
+            )
+            assert cur.fetchone() == (True,)
+    finally:
+        conn.rollback()
+        with conn.cursor() as cur:
+            cur.execute("DROP OWNED BY scada_poller_cli; DROP ROLE scada_poller_cli")
+        conn.commit()
+        conn.close()
