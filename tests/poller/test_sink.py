@@ -16,7 +16,7 @@ import struct
 
 import psycopg2
 from scada_bridge.config import COIL, HOLDING_REGISTER, Database
-from scada_bridge.poller.sink import EventSink
+from scada_bridge.poller.sink import _ACTIVE_SQL, EventSink
 from scada_bridge.poller.spool import Spool
 
 from tests.helpers import raised
@@ -243,3 +243,47 @@ def test_a_failed_connection_is_not_a_refused_row(tmp_path, scada_uri, db_proxy)
         cur.execute("SELECT count(*) FROM scada.equipment_failure")
         assert cur.fetchone()[0] == 0
     conn.close()
+
+
+def _plan_nodes(plan: dict) -> list[dict]:
+    return [plan, *(n for child in plan.get("Plans", []) for n in _plan_nodes(child))]
+
+
+def test_start_finds_the_active_failures_through_the_index(tmp_path, scada_uri, scada_conn):
+    """The poller's start reads its devices' open raises by migration 0003's partial index,
+    not by scanning every event (a plant's history grows for years)."""
+    with scada_conn.cursor() as cur:
+        # History: 20,000 condition raise/clear pairs of other PLCs, 200 of this one,
+        # mailbox records, and one raise of this PLC still active.
+        cur.execute(
+            """
+            INSERT INTO scada.equipment_failure
+                (event_uid, kind, raise_uid, equipment_code, failure_code, occurred_at,
+                 device, payload)
+            SELECT v.uid, v.kind, v.raise_uid, 'eq' || (i % 40), 'F', now(),
+                   CASE WHEN i <= 200 THEN 'plc1' ELSE 'plc' || (2 + i % 8) END,
+                   jsonb_build_object('source', CASE WHEN i % 7 = 0 THEN 'mailbox'
+                                                     ELSE 'condition' END)
+              FROM (SELECT i, gen_random_uuid() AS raise FROM generate_series(1, 20200) i) s,
+                   LATERAL (VALUES (s.raise, 'raised', NULL::uuid),
+                                   (gen_random_uuid(), 'cleared', s.raise)) v(uid, kind, raise_uid)
+             WHERE v.kind = 'raised' OR s.i % 7 <> 0
+            """
+        )
+        cur.execute(
+            "INSERT INTO scada.equipment_failure (event_uid, kind, equipment_code, failure_code,"
+            " occurred_at, device, payload) VALUES (gen_random_uuid(), 'raised', 'oven3',"
+            " 'OVERHEAT', now(), 'plc1', '{\"source\": \"condition\"}') RETURNING event_uid::text"
+        )
+        (active_uid,) = cur.fetchone()
+        cur.execute("ANALYZE scada.equipment_failure")
+        cur.execute("EXPLAIN (FORMAT JSON) " + _ACTIVE_SQL, (["plc1"],))
+        plan = cur.fetchone()[0][0]["Plan"]
+    nodes = _plan_nodes(plan)
+    scanned = {n.get("Index Name") for n in nodes if n.get("Relation Name") == "equipment_failure"}
+    assert "equipment_failure_condition_raise_idx" in scanned, plan
+    assert not [n for n in nodes if n["Node Type"] == "Seq Scan"], plan
+    sink = _sink(scada_uri, tmp_path)
+    sink.start(["plc1"])
+    sink.close()
+    assert sink.active == {("plc1", "oven3", "OVERHEAT"): active_uid}

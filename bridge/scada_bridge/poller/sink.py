@@ -58,6 +58,10 @@ ACTIVE_FILE = "active.json"
 #: (device, equipment_code, failure_code) of a status condition.
 Key = tuple[str, str, str]
 
+#: Open condition raises of the given PLCs. Its WHERE matches the partial index
+#: equipment_failure_condition_raise_idx (migration 0003) and the clear probe uses
+#: equipment_failure_raise_uid_idx, so a long history is never scanned; keep both
+#: predicates written exactly so (tests/poller/test_sink.py checks the plan).
 _ACTIVE_SQL = """
     SELECT r.device, r.equipment_code, r.failure_code, r.event_uid::text
       FROM scada.equipment_failure r
