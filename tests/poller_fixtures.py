@@ -72,6 +72,8 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._flowing = threading.Event()
         self._flowing.set()
+        #: Chunks of bytes that arrived while paused (held until resume()).
+        self.held = 0
 
     def start(self) -> None:
         listener = socket.socket()
@@ -130,6 +132,8 @@ class TcpProxy:
                 data = src.recv(65536)
                 if not data:
                     break
+                if not self._flowing.is_set():
+                    self.held += 1
                 while not self._flowing.wait(0.05):
                     if src.fileno() < 0:
                         return
@@ -187,6 +191,37 @@ async def wait_until(
         await asyncio.sleep(every)
 
 
+async def settle(running: Running, polls: int = 5, *, timeout: float = 60.0) -> None:
+    """Wait until every PLC loop has completed ``polls`` more polls and the writer has
+    handled what they queued: after this, "nothing new" means nothing happened, not
+    "the poller has not looked yet". Counters, not sleeps; bounded by ``timeout``."""
+    poller = running.poller
+    loops, writer = poller.loops, poller.writer
+    assert loops and writer is not None, "the poller is not running"
+    targets = [loop.cycles + polls for loop in loops]
+    deadline = time.monotonic() + timeout
+    while any(loop.cycles < target for loop, target in zip(loops, targets, strict=True)):
+        if time.monotonic() > deadline:
+            done = [loop.cycles - t + polls for loop, t in zip(loops, targets, strict=True)]
+            raise AssertionError(f"PLC loops did only {done} of {polls} polls in {timeout} s")
+        await asyncio.sleep(0.01)
+    rounds = writer.rounds + 2  # a whole writer round begun after the last poll
+    while writer.rounds < rounds:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the writer did not finish a round within {timeout} s")
+        await asyncio.sleep(0.01)
+
+
+async def polls_of(loop: Any, polls: int, *, timeout: float = 60.0) -> None:
+    """Wait until one PLC loop has completed ``polls`` more polls (bounded)."""
+    target = loop.cycles + polls
+    deadline = time.monotonic() + timeout
+    while loop.cycles < target:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{loop.plc.name}: {polls} polls not done within {timeout} s")
+        await asyncio.sleep(0.01)
+
+
 class Running:
     """A poller running as a task of the current event loop."""
 
@@ -239,3 +274,72 @@ def rows(uri: str, sql: str = "", params: tuple = ()) -> list[tuple]:
             return cur.fetchall()
     finally:
         conn.close()
+
+
+#: Modbus function codes that write (coil, register, coils, registers).
+_WRITE_CODES = frozenset({5, 6, 15, 16})
+
+
+class ModbusWriteFault:
+    """A Modbus TCP hop between the poller and a PLC that can make writes fail.
+
+    ``mode``: 'pass' forwards everything; 'refuse' answers every write itself with
+    Modbus exception 4 (device failure), as a PLC refusing it would; 'cut' drops
+    the connection when a write arrives, as a dying link would. Reads always pass.
+    Runs in the test's event loop.
+    """
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = free_port()
+        self.mode = "pass"
+        self.faulted = 0  # writes refused or cut
+        self.passed = 0  # writes forwarded to the PLC
+        self._server: asyncio.AbstractServer | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        lock = asyncio.Lock()  # one frame at a time towards the poller
+
+        async def answers() -> None:
+            with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+                while True:
+                    header = await up_reader.readexactly(7)
+                    body = await up_reader.readexactly(int.from_bytes(header[4:6], "big") - 1)
+                    async with lock:
+                        writer.write(header + body)
+                        await writer.drain()
+
+        pump = asyncio.create_task(answers())
+        try:
+            while True:
+                header = await reader.readexactly(7)
+                pdu = await reader.readexactly(int.from_bytes(header[4:6], "big") - 1)
+                if pdu[0] in _WRITE_CODES and self.mode != "pass":
+                    self.faulted += 1
+                    if self.mode == "cut":
+                        return
+                    async with lock:  # exception response: same transaction id and unit
+                        writer.write(
+                            header[:4] + b"\x00\x03" + header[6:7] + bytes([pdu[0] | 0x80, 4])
+                        )
+                        await writer.drain()
+                    continue
+                if pdu[0] in _WRITE_CODES:
+                    self.passed += 1
+                up_writer.write(header + pdu)
+                await up_writer.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            pump.cancel()
+            for w in (writer, up_writer):
+                w.close()

@@ -17,7 +17,9 @@ from tests.poller_fixtures import (
     config_text,
     free_port,
     plc_block,
+    polls_of,
     rows,
+    settle,
     simulated,
     wait_until,
     write_config,
@@ -62,17 +64,17 @@ def test_edges_raise_once_clear_once_and_clear_points_at_raise(tmp_path, scada_u
     config = _config(tmp_path, scada_uri, port)
 
     async def scenario():
-        async with simulated(config) as sim, Running(config):
+        async with simulated(config) as sim, Running(config) as running:
             # An ordinary Modbus client injects the fault, as a person would.
             client = AsyncModbusTcpClient("127.0.0.1", port=port)
             await client.connect()
             await client.write_coil(2, True, device_id=1)
             await wait_until(lambda: len(rows(scada_uri)) == 1, what="the raise")
-            await asyncio.sleep(0.5)  # ~10 polls with the fault steady
+            await settle(running, 10)  # 10 polls with the fault steady
             assert _events(scada_uri) == [("raised", "silo101", "START_FAILURE")]
             await client.write_coil(2, False, device_id=1)
             await wait_until(lambda: len(rows(scada_uri)) == 2, what="the clear")
-            await asyncio.sleep(0.3)
+            await settle(running, 5)
             client.close()
             assert await sim.read("plc1", COIL, 2) == [0]
 
@@ -89,13 +91,16 @@ def test_debounce_ignores_chatter_shorter_than_n_polls(tmp_path, scada_uri):
     config = _config(tmp_path, scada_uri, port, interval=0.1)
 
     async def scenario():
-        async with simulated(config) as sim, Running(config):
-            # Chatter: on for ~1 poll, off again, several times: never 4 polls in a row.
+        async with simulated(config) as sim, Running(config) as running:
+            (loop,) = running.poller.loops
+            # Chatter: on for 1-2 polls (at least one poll starts after each change),
+            # off again for as long, several times: never 4 polls in a row.
             for _ in range(4):
                 await sim.set_condition("plc1", "pump7", "DRY_RUN", True)
-                await asyncio.sleep(0.12)
+                await polls_of(loop, 2)
                 await sim.set_condition("plc1", "pump7", "DRY_RUN", False)
-                await asyncio.sleep(0.25)
+                await polls_of(loop, 2)
+            await settle(running, 2)
             assert _events(scada_uri) == []
             # Other bits of the same status word do not matter.
             await sim.write("plc1", HOLDING_REGISTER, 10, [0b1101_1111])
@@ -115,8 +120,8 @@ def test_restart_does_not_raise_an_active_failure_twice(tmp_path, scada_uri):
             async with Running(config):
                 await wait_until(lambda: len(rows(scada_uri)) == 1, what="the raise")
             # Restarted with the fault still present: nothing new.
-            async with Running(config):
-                await asyncio.sleep(0.6)
+            async with Running(config) as running:
+                await settle(running, 10)
                 assert len(rows(scada_uri)) == 1
             # Cleared while the poller is down; the next one clears the recorded raise.
             await sim.set_condition("plc1", "silo101", "START_FAILURE", False)
@@ -141,8 +146,8 @@ def test_restart_uses_the_database_even_without_the_state_directory(tmp_path, sc
                 await wait_until(lambda: len(rows(scada_uri)) == 1, what="the raise")
             for f in (tmp_path / "state").iterdir():
                 f.unlink()
-            async with Running(config):
-                await asyncio.sleep(0.5)
+            async with Running(config) as running:
+                await settle(running, 10)
         assert len(rows(scada_uri)) == 1
 
     asyncio.run(scenario())
@@ -199,7 +204,7 @@ type = "bcd"
             await sim.write("plc1", HOLDING_REGISTER, 5, [0x0042])
             await wait_until(lambda: len(rows(scada_uri)) == 1, what="the raise")
             await sim.write("plc1", HOLDING_REGISTER, 5, [0x00A0])  # not BCD
-            await asyncio.sleep(0.5)
+            await settle(running, 10)
             assert len(rows(scada_uri)) == 1  # neither cleared nor raised again
             assert running.poller.statuses[0].state == "ok"
             await sim.write("plc1", HOLDING_REGISTER, 5, [0])

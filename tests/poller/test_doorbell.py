@@ -24,7 +24,7 @@ from scada_bridge.poller.doorbell import Doorbell
 from scada_bridge.poller.sink import EventSink
 from scada_bridge.poller.writer import Writer
 
-from tests.poller_fixtures import MINIMAL_PLANT
+from tests.poller_fixtures import MINIMAL_PLANT, wait_until
 
 
 def _config(tmp_path: Path, odoo: str):
@@ -156,3 +156,30 @@ def test_no_ring_while_the_events_only_reach_the_spool(fake_odoo, tmp_path):
         sink.close()
     assert places == ["spool"]
     assert fake_odoo.rings == []
+
+
+def test_the_doorbell_rings_after_the_spool_is_flushed(scada_uri, fake_odoo, tmp_path, db_proxy):
+    """Events spooled while the database was down reach it later; Odoo is asked to pull
+    then, after the flush's commit, so the pull that ring starts sees every one of them."""
+    sink = EventSink(Database(uri=db_proxy.via(scada_uri), retry_max=0.05), tmp_path)
+    sink.start(["line1"])
+    doorbell = Doorbell(f"http://127.0.0.1:{fake_odoo.server_port}", "k" * 40, min_interval=0)
+
+    async def scenario() -> list[str]:
+        writer = Writer(sink, [], 60.0, doorbell=doorbell)
+        task = asyncio.create_task(writer.run(asyncio.Event()))
+        db_proxy.stop()
+        places = [await writer.submit([_event(n)], durable=True) for n in (1, 2, 3)]
+        assert fake_odoo.rings == []  # nothing reached the database: nothing to pull
+        db_proxy.start()
+        await wait_until(lambda: fake_odoo.rings, timeout=60, what="a ring after the flush")
+        await writer.close(task)
+        return places
+
+    try:
+        places = asyncio.run(scenario())
+    finally:
+        sink.close()
+    assert places == ["spool", "spool", "spool"]
+    assert len(sink.spool) == 0
+    assert fake_odoo.rings[-1][2] == 3  # the ring came after the flush's commit

@@ -10,18 +10,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from scada_bridge.config import HOLDING_REGISTER
 from scada_bridge.plc.registers import encode_ascii
 
 from tests.poller_fixtures import (
+    ModbusWriteFault,
     Running,
     config_text,
     free_port,
     plc_block,
+    polls_of,
     rows,
+    settle,
     simulated,
     wait_until,
     write_config,
@@ -55,12 +60,12 @@ def _mailbox_rows(uri):
     )
 
 
-async def _wait_flag(sim, value: int, timeout: float = 6.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if await sim.mailbox_flag("plc1") == value:
-            return
+async def _wait_flag(sim, value: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while await sim.mailbox_flag("plc1") != value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"mailbox flag did not become {value} within {timeout} s")
         await asyncio.sleep(0.02)
-    raise AssertionError(f"mailbox flag never became {value}")
 
 
 def test_record_is_stored_with_plc_time_then_acknowledged_once(tmp_path, scada_uri):
@@ -69,11 +74,11 @@ def test_record_is_stored_with_plc_time_then_acknowledged_once(tmp_path, scada_u
     when = datetime(2026, 3, 1, 14, 5, 9, tzinfo=PARIS)
 
     async def scenario():
-        async with simulated(config) as sim, Running(config):
+        async with simulated(config) as sim, Running(config) as running:
             await sim.post_mailbox("plc1", "silo101", "Motor overload", when)
             await wait_until(lambda: _mailbox_rows(scada_uri), what="the mailbox event")
             await _wait_flag(sim, 1)
-            await asyncio.sleep(0.3)  # flag stays 1: nothing more is stored
+            await settle(running, 5)  # flag stays 1: nothing more is stored
             assert len(_mailbox_rows(scada_uri)) == 1
             await sim.post_mailbox("plc1", "conv12", "Belt torn", when + timedelta(minutes=1))
             await wait_until(lambda: len(_mailbox_rows(scada_uri)) == 2, what="second record")
@@ -93,19 +98,24 @@ def test_flag_stays_0_while_the_database_write_is_stalled(tmp_path, scada_uri, d
     config = _config(tmp_path, db_proxy.via(scada_uri), port)
 
     async def scenario():
-        async with simulated(config) as sim, Running(config):
-            await asyncio.sleep(0.2)
+        async with simulated(config) as sim, Running(config) as running:
+            await settle(running, 2)
+            (loop,), writer = running.poller.loops, running.poller.writer
             db_proxy.pause()  # the INSERT will hang on the wire, like a stalled link
             try:
+                submitted = writer.submitted
                 await sim.post_mailbox("plc1", "silo101", "Stalled write")
-                await asyncio.sleep(1.0)  # ~20 polls
+                await wait_until(lambda: writer.submitted > submitted, what="record read")
+                cycles = loop.cycles
+                await wait_until(lambda: db_proxy.held, what="the writer stuck on the wire")
+                # The loop waits for durability: no poll completes, nothing is acknowledged.
+                assert loop.cycles == cycles
                 flag = await sim.mailbox_flag("plc1")
                 assert flag == 0, "acknowledged before the event is durable"
                 assert _mailbox_rows(scada_uri) == []
             finally:
                 db_proxy.resume()  # else the stuck writer thread would hang the test
-            while await sim.mailbox_flag("plc1") == 0:
-                await asyncio.sleep(0.01)
+            await _wait_flag(sim, 1)
             # Flag 1 seen: the committed row must already be visible.
             assert [r[1] for r in _mailbox_rows(scada_uri)] == ["Stalled write"]
 
@@ -119,8 +129,8 @@ def test_database_down_record_spooled_and_acknowledged_then_delivered(
     config = _config(tmp_path, db_proxy.via(scada_uri), port)
 
     async def scenario():
-        async with simulated(config) as sim, Running(config):
-            await asyncio.sleep(0.2)
+        async with simulated(config) as sim, Running(config) as running:
+            await settle(running, 2)
             db_proxy.stop()  # database unreachable: connections cut, new ones refused
             await sim.post_mailbox("plc1", "silo101", "While DB down")
             await _wait_flag(sim, 1)  # the PLC is not blocked by the database outage
@@ -145,13 +155,13 @@ def test_flag_stays_0_when_neither_database_nor_spool_can_hold_the_event(
     spool = tmp_path / "state" / "spool.jsonl"
 
     async def scenario():
-        async with simulated(config) as sim, Running(config):
-            await asyncio.sleep(0.2)
+        async with simulated(config) as sim, Running(config) as running:
+            await settle(running, 2)
             db_proxy.stop()
             spool.unlink()
             spool.mkdir()  # the spool file cannot be opened for writing any more
             await sim.post_mailbox("plc1", "silo101", "Nowhere to go")
-            await asyncio.sleep(1.0)
+            await polls_of(running.poller.loops[0], 10)
             assert await sim.mailbox_flag("plc1") == 0
             shutil.rmtree(spool)
             spool.touch()
@@ -213,3 +223,49 @@ def test_same_record_presented_again_is_not_a_second_failure(tmp_path, scada_uri
 
     asyncio.run(scenario())
     assert [r[2].second for r in _mailbox_rows(scada_uri)] == [9, 10]
+
+
+@pytest.mark.parametrize("fault", ["refuse", "cut"])
+def test_a_flag_write_refused_or_cut_is_retried_and_never_makes_a_second_event(
+    tmp_path, scada_uri, fault, caplog
+):
+    """The event is durable before the flag write; a write the PLC refuses (Modbus
+    exception) or a link that dies on it is retried at the next polls, and the
+    record is never stored twice, even without a usable PLC time (a fresh uid)."""
+    plc_port = free_port()
+    plc_side = _config(tmp_path, scada_uri, plc_port)
+    hop = ModbusWriteFault(plc_port)
+    poller_side = write_config(
+        tmp_path / "poller.toml",
+        config_text(scada_uri, tmp_path / "state", plc_block("plc1", hop.port, MAILBOX)),
+    )
+    caplog.set_level(logging.WARNING, logger="scada_bridge")
+
+    async def scenario():
+        async with simulated(plc_side) as sim:
+            await hop.start()
+            hop.mode = fault
+            try:
+                async with Running(poller_side) as running:
+                    await sim.write("plc1", HOLDING_REGISTER, 101, encode_ascii("silo101", 4))
+                    await sim.write("plc1", HOLDING_REGISTER, 105, encode_ascii("Overload", 10))
+                    await sim.write("plc1", HOLDING_REGISTER, 115, [0x2026, 0x13, 1, 0, 0, 0])
+                    await sim.write("plc1", HOLDING_REGISTER, 100, [0])
+                    await wait_until(lambda: _mailbox_rows(scada_uri), what="the event")
+                    await wait_until(lambda: hop.faulted >= 3, timeout=60, what="3 failed acks")
+                    await settle(running, 3)
+                    assert await sim.mailbox_flag("plc1") == 0
+                    assert len(_mailbox_rows(scada_uri)) == 1
+                    hop.mode = "pass"
+                    await _wait_flag(sim, 1)
+                    await settle(running, 3)
+            finally:
+                await hop.stop()
+
+    asyncio.run(scenario())
+    assert [r[:2] for r in _mailbox_rows(scada_uri)] == [("silo101", "Overload")]
+    assert hop.passed == 1  # one acknowledgement reached the PLC, once it could
+    stored = [r.getMessage() for r in caplog.records if "from its mailbox" in r.getMessage()]
+    assert len(stored) <= 1  # INFO is below the captured level; no second record either way
+    warned = [r.getMessage() for r in caplog.records if "mailbox flag" in r.getMessage()]
+    assert warned and all("record is stored" in m for m in warned)

@@ -17,7 +17,9 @@ from tests.poller_fixtures import (
     config_text,
     free_port,
     plc_block,
+    polls_of,
     rows,
+    settle,
     simulated,
     wait_until,
     write_config,
@@ -66,8 +68,8 @@ def test_database_down_spool_survives_restart_and_flushes_in_order(tmp_path, sca
 
     async def scenario():
         async with simulated(config) as sim:
-            async with Running(config):
-                await asyncio.sleep(0.2)
+            async with Running(config) as running:
+                await settle(running, 2)
                 db_proxy.stop()
                 for equipment, code, active, n in (
                     ("eq0", "F0", True, 1),
@@ -77,8 +79,8 @@ def test_database_down_spool_survives_restart_and_flushes_in_order(tmp_path, sca
                     await sim.set_condition("plc1", equipment, code, active)
                     await wait_until(lambda n=n: _spooled(tmp_path) == n, what=f"{n} spooled")
             # Restarted while the database is still down: eq1 stays active, no new raise.
-            async with Running(config):
-                await asyncio.sleep(0.4)
+            async with Running(config) as running:
+                await settle(running, 8)
                 assert _spooled(tmp_path) == 3
                 await sim.set_condition("plc1", "eq2", "F2", True)
                 await wait_until(lambda: _spooled(tmp_path) == 4, what="4th event spooled")
@@ -115,9 +117,9 @@ def test_spool_left_at_stop_is_flushed_at_next_start_without_duplicates(
                 await sim.set_condition("plc1", "eq1", "F1", True)
                 await wait_until(lambda: _spooled(tmp_path) == 1, what="spooled")
             db_proxy.start()
-            async with Running(config):
+            async with Running(config) as running:
                 await wait_until(lambda: len(rows(scada_uri)) == 2, what="flushed at start")
-                await asyncio.sleep(0.4)  # eq0 and eq1 still active: no second raise
+                await settle(running, 8)  # eq0 and eq1 still active: no second raise
 
     asyncio.run(scenario())
     assert _history(scada_uri) == [("raised", "eq0", None), ("raised", "eq1", None)]
@@ -164,12 +166,11 @@ address = 0
         hole = await _black_hole(dead_port)
         async with simulated(good_cfg) as good, Running(config) as running:
             good_loop, slow_loop = running.poller.loops
-            await asyncio.sleep(0.3)
-            before = good_loop.cycles
-            await asyncio.sleep(2.0)
-            # 2 s at 0.1 s: about 20 polls, whatever the slow PLC does.
-            assert good_loop.cycles - before >= 16, good_loop.cycles - before
+            # 20 polls of the good PLC while the slow one never completes one: its
+            # timeouts and backoff run beside the good loop, never in front of it.
+            await polls_of(good_loop, 20)
             assert slow_loop.cycles == 0
+            assert running.poller.statuses[1].consecutive_failures >= 1
             await wait_until(
                 lambda: rows(scada_uri, status) == [("good", "ok"), ("slow", "unreachable")],
                 what="statuses",
@@ -210,15 +211,17 @@ def test_condition_events_wait_in_order_when_neither_database_nor_spool_works(
     spool = tmp_path / "state" / "spool.jsonl"
 
     async def scenario():
-        async with simulated(config) as sim, Running(config):
-            await asyncio.sleep(0.2)
+        async with simulated(config) as sim, Running(config) as running:
+            await settle(running, 2)
             db_proxy.stop()
             spool.unlink()
             spool.mkdir()
+            (loop,) = running.poller.loops
             await sim.set_condition("plc1", "eq0", "F0", True)
-            await asyncio.sleep(0.3)
+            await polls_of(loop, 3)  # the raise is seen, and kept: nowhere to write it
             await sim.set_condition("plc1", "eq0", "F0", False)
-            await asyncio.sleep(0.3)
+            await polls_of(loop, 3)
+            assert not spool.is_file() and rows(scada_uri) == []
             spool.rmdir()
             await wait_until(lambda: spool.is_file() and _spooled(tmp_path) == 2, what="spooled")
             db_proxy.start()
@@ -247,14 +250,15 @@ def test_reconnection_backs_off_exponentially_up_to_the_cap(tmp_path, scada_uri)
 
         server = await asyncio.start_server(hang_up, "127.0.0.1", port)
         async with Running(config):
-            await asyncio.sleep(1.6)
+            await wait_until(lambda: len(attempts) >= 8, timeout=60, what="8 attempts")
         server.close()
         await server.wait_closed()
 
     asyncio.run(scenario())
-    gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
-    # Without backoff a 0.05 s interval would make ~30 attempts; with it: 0.05, 0.1, 0.2, 0.2...
-    assert 4 <= len(attempts) <= 12, attempts
+    gaps = [b - a for a, b in zip(attempts, attempts[1:8], strict=False)]
+    # Backoff 0.05, 0.1, 0.2, then 0.2 at the cap. A busy machine only makes a gap
+    # longer, so the lower bounds hold under load; the cap shows as gaps that stop
+    # doubling (0.4, 0.8, 1.6 would follow without it): the shortest of them stays near 0.2.
     assert all(g >= 0.045 for g in gaps), gaps
     assert all(g >= 0.18 for g in gaps[3:]), gaps  # at the cap
-    assert all(g < 0.6 for g in gaps), gaps  # and not beyond it
+    assert min(gaps[3:]) < 0.39, gaps  # and not beyond it

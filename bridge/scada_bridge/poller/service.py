@@ -41,6 +41,7 @@ class Poller:
         self.statuses = [PlcStatus(p.name, p.host, p.port) for p in config.plcs]
         self.loops: list[PlcLoop] = []
         self.sink: EventSink | None = None
+        self.writer: Writer | None = None
         self._stop: asyncio.Event | None = None
         self.started = asyncio.Event()
 
@@ -65,6 +66,7 @@ class Poller:
             else None
         )
         writer = Writer(self.sink, self.statuses, cfg.poller.status_every, doorbell=doorbell)
+        self.writer = writer
         writer_task = asyncio.create_task(writer.run(self._stop), name="writer")
         self.loops = [
             PlcLoop(

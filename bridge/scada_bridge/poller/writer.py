@@ -48,6 +48,11 @@ class Writer:
         #: Condition events a failed write could not make durable: retried first, in order.
         self._retry: list[NewEvent] = []
         self._failing = False
+        #: Rounds of :meth:`run` completed: two more than at some moment means every
+        #: event queued before that moment was handled (tests and benchmarks wait on it).
+        self.rounds = 0
+        #: Events handed to :meth:`submit` so far.
+        self.submitted = 0
 
     def submit(
         self, events: list[NewEvent], *, durable: bool = False
@@ -56,6 +61,7 @@ class Writer:
         or 'spool' once they are durable (a mailbox waits for it before acknowledging)."""
         future = asyncio.get_running_loop().create_future() if durable else None
         self._queue.put_nowait((events, future))
+        self.submitted += len(events)
         return future
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -76,6 +82,7 @@ class Writer:
             if status_due or len(self.sink.spool):
                 # A waiting spool is retried each round; the sink's backoff keeps it cheap.
                 await self._tick(write_status=status_due)
+            self.rounds += 1
             if self._closing and self._queue.empty():
                 if self._retry:
                     _logger.error(
