@@ -21,7 +21,19 @@ from .errors import (
     SchemaVersionMismatch,
     StandbyRefused,
 )
-from .events import CLEARED, EVENT_FIELDS, KINDS, RAISED, SEVERITIES, Event, NewEvent, event_fields
+from .events import (
+    CLEARED,
+    EVENT_FIELDS,
+    KINDS,
+    RAISED,
+    SEVERITIES,
+    Event,
+    NewEvent,
+    event_fields,
+    event_from_json,
+    event_problems,
+    event_to_json,
+)
 from .store.check import SourceCheck, check_source
 from .store.connection import connect, parse_target
 from .store.horizon import HorizonHolder, horizon_holders
@@ -67,6 +79,9 @@ __all__ = [
     "connect",
     "current_version",
     "event_fields",
+    "event_from_json",
+    "event_problems",
+    "event_to_json",
     "horizon_holders",
     "insert_events",
     "migrate",

@@ -87,6 +87,7 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_events(args: argparse.Namespace) -> int:
+    from .events import event_to_json
     from .store.connection import connect, parse_target
     from .store.reader import Cursor, read_events
     from .store.schema import check_schema
@@ -100,7 +101,7 @@ def _cmd_events(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     for event in batch.events:
-        sys.stdout.write(json.dumps(event.as_json(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(event_to_json(event), ensure_ascii=False) + "\n")
     sys.stdout.flush()
     for row in batch.rejected:
         sys.stderr.write(f"rejected row id={row.id} event_uid={row.event_uid}: {row.reason}\n")

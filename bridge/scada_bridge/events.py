@@ -1,10 +1,21 @@
-"""What a failure event is, and the rules every event obeys wherever it comes from."""
+"""What a failure event is, the rules every event obeys, and its one JSON form.
+
+* :func:`event_problems` is the one rule set: every problem of an event as
+  ``(field, reason)`` pairs. The reader (rows of the table), :class:`NewEvent`
+  (the poller), the push API and Odoo's ingest all ask it.
+* :func:`event_to_json` / :func:`event_from_json` are the one JSON codec of an
+  event (the poller's spool, ``scada-bridge events``, the push API's times and
+  uids through :func:`time_from_json` and :func:`uid_from_json`).
+
+Imports nothing else of the package.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 RAISED = "raised"
@@ -57,24 +68,6 @@ class Event:
     tx: int
     payload: Any = None
 
-    def as_json(self) -> dict[str, Any]:
-        """Every contract column, JSON-ready (times in ISO 8601 with offset)."""
-        return {
-            "id": self.id,
-            "event_uid": self.event_uid,
-            "kind": self.kind,
-            "raise_uid": self.raise_uid,
-            "equipment_code": self.equipment_code,
-            "failure_code": self.failure_code,
-            "description": self.description,
-            "severity": self.severity,
-            "occurred_at": self.occurred_at.isoformat(),
-            "recorded_at": self.recorded_at.isoformat(),
-            "device": self.device,
-            "tx": self.tx,
-            "payload": self.payload,
-        }
-
 
 @dataclass(frozen=True)
 class NewEvent:
@@ -92,31 +85,128 @@ class NewEvent:
     event_uid: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def __post_init__(self) -> None:
-        problem = problem_with(
-            self.kind, self.equipment_code, self.raise_uid, self.severity, self.occurred_at
-        )
-        if problem:
-            raise ValueError(f"event {self.event_uid}: {problem}")
+        problems = event_problems(event_fields(self))
+        if problems:
+            raise ValueError(f"event {self.event_uid}: {describe(problems)}")
 
 
-def problem_with(
-    kind: Any,
-    equipment_code: Any,
-    raise_uid: Any,
-    severity: Any,
-    occurred_at: Any,
-) -> str | None:
-    """Why an event cannot be used, or None when it can. One rule set for everyone."""
+#: One problem of an event: (field name, or None for the event as a whole; reason).
+Problem = tuple[str | None, str]
+
+
+def event_problems(event: Mapping[str, Any]) -> list[Problem]:
+    """Every problem of an event, as ``(field, reason)`` pairs; empty when it can be used.
+
+    ``event`` maps :data:`EVENT_FIELDS` to values (a missing key reads as
+    None), ``occurred_at`` already a datetime. One rule set for every way in:
+    the reader, :class:`NewEvent`, the push API, Odoo's ingest. Each reason is
+    a phrase that names its field, so reasons joined by :func:`describe` read
+    as one line.
+    """
+    problems: list[Problem] = []
+    kind = event.get("kind")
     if kind not in KINDS:
-        return f"unknown kind {kind!r} (expected 'raised' or 'cleared')"
+        problems.append(("kind", f"unknown kind {kind!r} (expected 'raised' or 'cleared')"))
+    equipment_code = event.get("equipment_code")
     if not isinstance(equipment_code, str) or not equipment_code.strip():
-        return "equipment_code is empty"
+        problems.append(("equipment_code", "equipment_code is empty"))
+    for name in ("event_uid", "raise_uid"):
+        value = event.get(name)
+        if value is not None and not _is_uuid(value):
+            problems.append((name, f"{name} {value!r} is not a UUID{UUID_EXAMPLE}"))
+    raise_uid = event.get("raise_uid")
     if kind == CLEARED and not raise_uid:
-        return "a 'cleared' event needs raise_uid (the event_uid of the raise it ends)"
+        problems.append(
+            ("raise_uid", "a 'cleared' event needs raise_uid (the event_uid of the raise it ends)")
+        )
     if kind == RAISED and raise_uid:
-        return "a 'raised' event must not have a raise_uid"
+        problems.append(("raise_uid", "a 'raised' event must not have a raise_uid"))
+    severity = event.get("severity")
     if severity is not None and severity not in SEVERITIES:
-        return f"unknown severity {severity!r} (expected one of {', '.join(SEVERITIES)})"
+        problems.append(
+            (
+                "severity",
+                f"unknown severity {severity!r} (expected one of {', '.join(SEVERITIES)})",
+            )
+        )
+    occurred_at = event.get("occurred_at")
     if not isinstance(occurred_at, datetime) or occurred_at.tzinfo is None:
-        return "occurred_at must be a time with a time zone"
-    return None
+        problems.append(("occurred_at", "occurred_at must be a time with a time zone"))
+    return problems
+
+
+def describe(problems: list[Problem]) -> str:
+    """The problems of one event as one line."""
+    return "; ".join(reason for _field, reason in problems)
+
+
+UUID_EXAMPLE = " (e.g. 9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f)"
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+# -- the JSON form ------------------------------------------------------------
+
+
+def uid_from_json(value: str) -> str:
+    """A uid as sent (any case, braces or not) in its one stored form; ValueError if not a UUID."""
+    return str(uuid.UUID(value))
+
+
+def time_from_json(text: str, naive_tz: tzinfo | None = None) -> datetime:
+    """An ISO 8601 time; one without offset is read in ``naive_tz`` (kept naive without one).
+
+    Raises ValueError with a sentence a client can act on.
+    """
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a time: use ISO 8601 (2026-02-23T20:22:35+01:00)"
+            + (" or 'YYYY-MM-DD HH:MM:SS' in the plant's time zone" if naive_tz else "")
+        ) from None
+    if value.tzinfo is None and naive_tz is not None:
+        value = value.replace(tzinfo=naive_tz)
+    return value
+
+
+#: Keys the JSON form of an event always has (the others may be absent: null).
+JSON_REQUIRED = ("kind", "equipment_code", "occurred_at", "event_uid")
+
+
+def event_to_json(event: Event | NewEvent) -> dict[str, Any]:
+    """An event as a JSON object: its :data:`EVENT_FIELDS` (times ISO 8601 with offset).
+
+    A stored :class:`Event` also carries its table bookkeeping (``id``,
+    ``recorded_at``, ``tx``): every contract column, in contract order.
+    """
+    data = event_fields(event)
+    data["occurred_at"] = event.occurred_at.isoformat()
+    if isinstance(event, Event):
+        data.update(id=event.id, recorded_at=event.recorded_at.isoformat(), tx=event.tx)
+        data = {name: data[name] for name in CONTRACT_COLUMNS}
+    return data
+
+
+def event_from_json(data: Mapping[str, Any]) -> NewEvent:
+    """The event a JSON object of :func:`event_to_json` holds (bookkeeping ignored).
+
+    Raises KeyError for the first of :data:`JSON_REQUIRED` missing, else
+    ValueError naming every problem.
+    """
+    for name in JSON_REQUIRED:
+        if name not in data:
+            raise KeyError(name)
+    fields = {name: data.get(name) for name in EVENT_FIELDS}
+    occurred_at = data.get("occurred_at")
+    fields["occurred_at"] = (
+        time_from_json(occurred_at) if isinstance(occurred_at, str) else occurred_at
+    )
+    fields["event_uid"] = data["event_uid"]
+    return NewEvent(**fields)

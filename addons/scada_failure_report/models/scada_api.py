@@ -14,7 +14,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from scada_bridge.events import CLEARED, KINDS, RAISED, SEVERITIES
+from scada_bridge.events import (
+    CLEARED,
+    EVENT_FIELDS,
+    RAISED,
+    event_problems,
+    time_from_json,
+    uid_from_json,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -165,15 +172,7 @@ class ScadaApi(models.AbstractModel):
         A time without offset is a wall-clock time of the plant (``tz``).
         Raises ValueError with a sentence a client can act on.
         """
-        try:
-            value = datetime.fromisoformat(text.strip())
-        except ValueError:
-            raise ValueError(
-                f"{text!r} is not a time: use ISO 8601 (2026-02-23T20:22:35+01:00) "
-                "or 'YYYY-MM-DD HH:MM:SS' in the plant's time zone"
-            ) from None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=tz or self._plant_tz())
+        value = time_from_json(text, tz or self._plant_tz())
         try:
             value = value.astimezone(timezone.utc)
         except OverflowError:
@@ -292,25 +291,8 @@ class ScadaApi(models.AbstractModel):
             problems.append(found)
 
         kind = text.get("kind") or RAISED
-        if "kind" in text and kind not in KINDS:
-            problems.append(("kind", f"must be one of {', '.join(KINDS)}"))
-        if "equipment_code" in text and not text["equipment_code"]:
-            problems.append(("equipment_code", "is required"))
         if kind == RAISED and "description" in text and not text["description"]:
             problems.append(("description", "is required for a raised event"))
-        if text.get("severity") and text["severity"] not in SEVERITIES:
-            problems.append(("severity", f"must be one of {', '.join(SEVERITIES)}"))
-        uids = {}
-        for name in ("event_uid", "raise_uid"):
-            if text.get(name):
-                try:
-                    uids[name] = str(uuid.UUID(text[name]))
-                except ValueError:
-                    problems.append((name, "is not a UUID"))
-        if kind == CLEARED and "raise_uid" in text and not text["raise_uid"]:
-            problems.append(("raise_uid", "is required for a cleared event"))
-        if kind == RAISED and text.get("raise_uid"):
-            problems.append(("raise_uid", "only a cleared event has a raise_uid"))
 
         ends_after = None
         if text.get("duration"):
@@ -339,13 +321,19 @@ class ScadaApi(models.AbstractModel):
                 problems.append((name, str(exc)))
         if ends_after is not None and (occurred_at or now) + ends_after > now + MAX_CLOCK_AHEAD:
             problems.append(("duration", "ends more than a day in the future: check date"))
+        candidate = {name: text.get(name) for name in EVENT_FIELDS if name != "payload"}
+        candidate.update(kind=kind, occurred_at=occurred_at or now)
+        # The event rules every way in shares; a field already refused above
+        # (wrong type, bad time) is not reported twice.
+        refused = {name for name, _message in problems}
+        problems += [p for p in event_problems(candidate) if p[0] not in refused]
         if problems:
             return None, problems
 
         event = {
-            "event_uid": uids.get("event_uid"),
+            "event_uid": uid_from_json(text["event_uid"]) if text["event_uid"] else None,
             "kind": kind,
-            "raise_uid": uids.get("raise_uid"),
+            "raise_uid": uid_from_json(text["raise_uid"]) if text["raise_uid"] else None,
             "equipment_code": text["equipment_code"],
             "failure_code": text["failure_code"],
             "description": text["description"],

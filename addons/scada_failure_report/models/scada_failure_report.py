@@ -8,14 +8,21 @@ twice after a crash) is recognised by its ``event_uid`` and never stored twice.
 """
 
 import logging
-import uuid
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from scada_bridge.events import RAISED, SEVERITIES, problem_with
+from scada_bridge.events import (
+    EVENT_FIELDS,
+    RAISED,
+    SEVERITIES,
+    describe,
+    event_problems,
+    time_from_json,
+    uid_from_json,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -292,61 +299,56 @@ class ScadaFailureReport(models.Model):
 
     @api.model
     def _ingest_parse(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Check one incoming event and bring it to Odoo's form (naive UTC times)."""
-        event_uid = self._ingest_uuid(event.get("event_uid"), "event_uid")
-        kind = event.get("kind")
-        raise_uid = event.get("raise_uid") or None
-        if raise_uid is not None:
-            raise_uid = self._ingest_uuid(raise_uid, "raise_uid", event_uid)
-        occurred_at = event.get("occurred_at")
-        if isinstance(occurred_at, str):
-            try:
-                occurred_at = datetime.fromisoformat(occurred_at)
-            except ValueError:
-                raise ValidationError(
-                    self.env._(
-                        "Event %(event_uid)s: occurred_at %(value)r is not an ISO 8601 time "
-                        "(e.g. 2026-11-29T06:15:00+01:00).",
-                        event_uid=event_uid,
-                        value=occurred_at,
-                    )
-                ) from None
-        severity = event.get("severity") or None
-        equipment_code = event.get("equipment_code")
-        problem = problem_with(kind, equipment_code, raise_uid, severity, occurred_at)
-        if problem:
+        """Check one incoming event and bring it to Odoo's form (naive UTC times).
+
+        The rules are ``scada_bridge.events.event_problems``, the same the
+        reader and the push API apply; every problem of the event is named.
+        """
+        event_uid = event.get("event_uid")
+        if not event_uid:
             raise ValidationError(
                 self.env._(
-                    "Event %(event_uid)s: %(problem)s.", event_uid=event_uid, problem=problem
+                    "An event without event_uid cannot be stored: its first writer mints one "
+                    "(e.g. 9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f)."
                 )
             )
-        return {
-            "event_uid": event_uid,
-            "kind": kind,
-            "raise_uid": raise_uid,
-            "equipment_code": equipment_code.strip(),
-            "failure_code": event.get("failure_code") or False,
-            "description": event.get("description") or False,
-            "severity": severity or False,
-            "occurred_at": occurred_at.astimezone(timezone.utc).replace(tzinfo=None),
-            "device": event.get("device") or False,
-            "payload": event.get("payload"),
-        }
-
-    @api.model
-    def _ingest_uuid(self, value: Any, field_name: str, event_uid: str | None = None) -> str:
-        try:
-            return str(uuid.UUID(str(value)))
-        except (TypeError, ValueError, AttributeError):
+        values = {name: event.get(name) for name in EVENT_FIELDS}
+        values.update(
+            raise_uid=event.get("raise_uid") or None, severity=event.get("severity") or None
+        )
+        if isinstance(values["occurred_at"], str):
+            try:
+                values["occurred_at"] = time_from_json(values["occurred_at"])
+            except ValueError as exc:
+                raise ValidationError(
+                    self.env._(
+                        "Event %(event_uid)s: occurred_at %(problem)s.",
+                        event_uid=event_uid,
+                        problem=exc,
+                    )
+                ) from None
+        problems = event_problems(values)
+        if problems:
             raise ValidationError(
                 self.env._(
-                    "%(where)s%(field)s %(value)r is not a UUID "
-                    "(e.g. 9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f).",
-                    where=f"Event {event_uid}: " if event_uid else "",
-                    field=field_name,
-                    value=value,
+                    "Event %(event_uid)s: %(problem)s.",
+                    event_uid=event_uid,
+                    problem=describe(problems),
                 )
-            ) from None
+            )
+        raise_uid = values["raise_uid"]
+        return {
+            "event_uid": uid_from_json(str(event_uid)),
+            "kind": values["kind"],
+            "raise_uid": uid_from_json(str(raise_uid)) if raise_uid else None,
+            "equipment_code": values["equipment_code"].strip(),
+            "failure_code": values["failure_code"] or False,
+            "description": values["description"] or False,
+            "severity": values["severity"] or False,
+            "occurred_at": values["occurred_at"].astimezone(timezone.utc).replace(tzinfo=None),
+            "device": values["device"] or False,
+            "payload": values["payload"],
+        }
 
     @api.model
     def _ingest_known_uids(self, uids: list[str]) -> dict[str, int | bool]:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..events import NewEvent, event_fields
+from ..events import NewEvent, event_from_json, event_to_json
 
 _logger = logging.getLogger(__name__)
 
@@ -42,27 +42,6 @@ REJECTED_NAME = "spool.rejected"
 CHUNK_EVENTS = 1000
 #: Bytes of spool lines per chunk, whichever limit comes first.
 CHUNK_BYTES = 4 << 20
-
-
-def event_to_json(event: NewEvent) -> dict[str, Any]:
-    data = event_fields(event)
-    data["occurred_at"] = event.occurred_at.isoformat()
-    return data
-
-
-def event_from_json(data: dict[str, Any]) -> NewEvent:
-    return NewEvent(
-        kind=data["kind"],
-        equipment_code=data["equipment_code"],
-        occurred_at=datetime.fromisoformat(data["occurred_at"]),
-        failure_code=data.get("failure_code"),
-        description=data.get("description"),
-        severity=data.get("severity"),
-        raise_uid=data.get("raise_uid"),
-        device=data.get("device"),
-        payload=data.get("payload"),
-        event_uid=data["event_uid"],
-    )
 
 
 def _why(exc: Exception) -> str:

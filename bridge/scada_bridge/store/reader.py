@@ -21,7 +21,7 @@ import psycopg2.extensions
 from psycopg2.extensions import connection as Connection
 
 from ..errors import ConfigError
-from ..events import CONTRACT_COLUMNS, Event, problem_with
+from ..events import CONTRACT_COLUMNS, Event, describe, event_problems
 from .horizon import HORIZON_CTE, HorizonHolder, check_position, execute, horizon_holders
 
 _logger = logging.getLogger(__name__)
@@ -188,13 +188,7 @@ def read_events(conn: Connection, cursor: Cursor = START, limit: int = 1000) -> 
     with conn.cursor() as cur:  # only lends the connection's time zone to the parser
         decoded = [_decode(row, cur) for row in rows]
     for record, unreadable in decoded:
-        problem = unreadable or problem_with(
-            record["kind"],
-            record["equipment_code"],
-            record["raise_uid"],
-            record["severity"],
-            record["occurred_at"],
-        )
+        problem = unreadable or describe(event_problems(record))
         if problem:
             _logger.warning("rejected row id=%s: %s", record["id"], problem)
             rejected.append(RejectedRow(record["id"], record["event_uid"], problem))
