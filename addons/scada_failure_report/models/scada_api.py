@@ -417,7 +417,8 @@ class ScadaApi(models.AbstractModel):
 
         ``duration`` is in hours, or "hh:mm" as the old module answered when
         ``old_shape`` (the session-authenticated compatibility flow);
-        ``duration_minutes`` is whole minutes either way, None while active.
+        ``duration_minutes`` is whole minutes either way, 0 while active (as
+        the old module answered a failure without duration).
         A report the caller may not read (a duplicate of another company's)
         is only its id and uid.
         """
@@ -438,13 +439,14 @@ class ScadaApi(models.AbstractModel):
 
     @api.model
     def _report_row(self, report, tz: ZoneInfo, old_shape: bool) -> dict:
-        minutes = None
+        minutes = 0
         if report.cleared_at:
             seconds = (report.cleared_at - report.started_at).total_seconds()
             minutes = max(round(seconds / 60), 0)
         duration = report.duration
         if old_shape:
-            duration = f"{minutes // 60:02d}:{minutes % 60:02d}" if minutes is not None else None
+            ended = bool(report.cleared_at)
+            duration = f"{minutes // 60:02d}:{minutes % 60:02d}" if ended else None
         return {
             "id": report.id,
             "event_uid": report.event_uid,

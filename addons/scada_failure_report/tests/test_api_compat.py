@@ -196,7 +196,10 @@ class TestApiCompat(ScadaApiCase):
                 [row["date"] for row in result["data"]],
                 ["2026-02-21 10:00:00", "2026-02-20 10:00:00"],
             )
-            self.assertIsNone(result["data"][0]["duration"])
+            # Still active: no duration yet, 0 minutes (as the old module answered).
+            self.assertEqual(
+                (result["data"][0]["duration"], result["data"][0]["duration_minutes"]), (None, 0)
+            )
 
     def test_bad_duration_is_an_error_status_here_and_422_with_a_key(self):
         payload = {"equipment_code": "silo101", "description": "x", "duration": "2.5 hours"}
