@@ -26,6 +26,29 @@ fi
 
 PY="$(bash "$ROOT/scripts/odoo-env.sh")" || { echo "odoo: cannot build Odoo's Python environment" >&2; echo "odoo: 0 passed, 1 failed, 0 skipped"; exit 1; }
 
+# The browser tour (tests/test_tour.py) drives Debian's headless Chromium over
+# its DevTools websocket: it needs /usr/bin/chromium, and websocket-client in
+# Odoo's Python. Without either, Odoo skips the tour: install both here.
+if [[ ! -x /usr/bin/chromium ]]; then
+    echo "odoo: /usr/bin/chromium is missing: installing Debian's chromium for the browser tour" >&2
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/tmp/scada-odoo-chromium-install.log 2>&1; then
+        echo "odoo: cannot install chromium (apt-get update && apt-get install -y chromium failed, as $(id -un); see /tmp/scada-odoo-chromium-install.log): run it as root, or the browser tour is SKIPPED" >&2
+    fi
+fi
+# websocket-client goes beside the shared Odoo venv, not into it (other clones
+# run from that venv at the same time); PYTHONPATH below points at it.
+TOUR_PY="${SCADA_ODOO_TOUR_PYTHON:-${XDG_CACHE_HOME:-$HOME/.cache}/scada-failure-bridge/odoo18-tour-python}"
+WEBSOCKET_CLIENT="websocket-client==1.8.0"
+if ! PYTHONPATH="$TOUR_PY" "$PY" -c 'import websocket' 2>/dev/null; then
+    echo "odoo: installing $WEBSOCKET_CLIENT into $TOUR_PY for the browser tour" >&2
+    mkdir -p "$TOUR_PY"
+    (
+        flock -w 300 9 || true
+        "$PY" -m pip install -q --disable-pip-version-check --target "$TOUR_PY" "$WEBSOCKET_CLIENT" >&2
+    ) 9>"$TOUR_PY.lock" \
+        || echo "odoo: cannot install $WEBSOCKET_CLIENT into $TOUR_PY: the browser tour is SKIPPED" >&2
+fi
+
 DB="scada_odoo_test_$(date +%s)_$$"
 PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 DATA_DIR="$(mktemp -d /tmp/scada-odoo-data.XXXXXX)"
@@ -41,7 +64,7 @@ echo "odoo: installing scada_failure_report into $DB and running tests $TAGS (lo
 start=$(date +%s)
 # Odoo refuses the 'postgres' superuser: it runs as this OS user over the socket.
 # This clone's bridge first: the shared venv's copy may be another clone's.
-(cd "$ODOO_PATH" && PYTHONPATH="$ROOT/bridge${PYTHONPATH:+:$PYTHONPATH}" timeout 1800 "$PY" odoo-bin \
+(cd "$ODOO_PATH" && PYTHONPATH="$ROOT/bridge:$TOUR_PY${PYTHONPATH:+:$PYTHONPATH}" timeout 1800 "$PY" odoo-bin \
     --addons-path="$ODOO_PATH/addons,$ROOT/addons" \
     --data-dir="$DATA_DIR" \
     -d "$DB" -i scada_failure_report --without-demo=all \
@@ -60,6 +83,14 @@ if [[ -z "$summary" ]]; then
 fi
 read -r failed errors total < <(echo "$summary" | sed -E 's/.* ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/')
 bad=$((failed + errors))
+# Odoo counts a skipped test among the "tests" and only logs it: say it loud.
+skipped="$(grep -c -E " INFO .*: skipped [A-Za-z0-9_]+\.test" "$LOG")"
+if (( skipped > 0 )); then
+    echo "################################################################################" >&2
+    echo "##  $skipped ODOO TEST(S) SKIPPED:" >&2
+    grep -E " INFO .*: skipped [A-Za-z0-9_]+\.test" "$LOG" | sed -E 's/.*: skipped /##    /' >&2
+    echo "################################################################################" >&2
+fi
 if (( bad > 0 || rc != 0 )); then
     grep -E " (ERROR|CRITICAL) |^(FAIL|ERROR):|AssertionError" "$LOG" | head -60 >&2
 fi
@@ -69,5 +100,5 @@ if (( total == 0 )); then
 fi
 echo "odoo: ran $total tests in ${elapsed}s (odoo-bin exit $rc)" >&2
 if (( rc != 0 && bad == 0 )); then bad=1; fi
-echo "odoo: $((total - failed - errors)) passed, $bad failed, 0 skipped"
+echo "odoo: $((total - failed - errors - skipped)) passed, $bad failed, $skipped skipped"
 (( bad == 0 ))

@@ -97,7 +97,7 @@ for t in "${TIERS[@]}"; do
     tp=$((tp + PASSED[$t])); tf=$((tf + FAILED[$t])); ts=$((ts + SKIPPED[$t]))
 done
 if (( ${SKIPPED[odoo]:-0} > 0 )); then
-    echo "WARNING: the Odoo tier was SKIPPED (no Odoo 18 tree at ODOO_PATH): see README 'Odoo tier'"
+    echo "WARNING: ${SKIPPED[odoo]} Odoo test(s) SKIPPED (no Odoo 18 tree at ODOO_PATH, or no browser for the tour): see the odoo tier above and README 'Odoo tier'"
 fi
 echo "total: $tp passed, $tf failed, $ts skipped"
 (( tf == 0 ))

@@ -147,5 +147,7 @@ def test_public_api_is_importable_from_the_package():
         "migrate",
         "event_fields",
         "EVENT_FIELDS",
+        "read_status",
+        "PlcStatusRow",
     ):
         assert name in scada_bridge.__all__, name

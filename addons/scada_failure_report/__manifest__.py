@@ -17,10 +17,16 @@
         "views/scada_source_views.xml",
         "views/scada_sync_log_views.xml",
         "views/scada_pending_clear_views.xml",
+        "views/scada_plc_status_views.xml",
         "views/maintenance_equipment_views.xml",
         "views/res_config_settings_views.xml",
         "views/scada_menus.xml",
         "data/ir_config_parameter.xml",
         "data/ir_cron.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "scada_failure_report/static/src/js/scada_maintenance_tour.js",
+        ],
+    },
 }

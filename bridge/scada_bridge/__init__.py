@@ -1,7 +1,7 @@
 """scada_bridge: carry PLC equipment failures into SCADA PostgreSQL, and on to Odoo.
 
-The reader side (``read_events``, ``backlog``, ``check_source``) is what Odoo
-imports; nothing in this package imports Odoo.
+The reader side (``read_events``, ``backlog``, ``check_source``, ``read_status``)
+is what Odoo imports; nothing in this package imports Odoo.
 """
 
 from ._version import __version__ as __version__
@@ -38,6 +38,7 @@ from .store.check import SourceCheck, check_source
 from .store.connection import connect, parse_target
 from .store.horizon import HorizonHolder, horizon_holders
 from .store.insert import insert_events
+from .store.plc_status import PlcStatusRow, read_status
 from .store.reader import START, Backlog, Batch, Cursor, RejectedRow, backlog, read_events
 from .store.reader_cursor import ReaderCursor, reader_cursors, record_reader_cursor
 from .store.schema import SCHEMA_VERSION, check_schema, current_version, migrate
@@ -65,6 +66,7 @@ __all__ = [
     "HostUnknown",
     "NewEvent",
     "PlcError",
+    "PlcStatusRow",
     "PruneRefused",
     "ReaderCursor",
     "RejectedRow",
@@ -87,6 +89,7 @@ __all__ = [
     "migrate",
     "parse_target",
     "read_events",
+    "read_status",
     "reader_cursors",
     "record_reader_cursor",
 ]

@@ -5,6 +5,7 @@ from . import (
     scada_api_old_routes,
     scada_failure_report,
     scada_pending_clear,
+    scada_plc_status,
     scada_rejected_row,
     scada_source,
     scada_sync_log,

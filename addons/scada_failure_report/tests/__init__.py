@@ -10,8 +10,10 @@ from . import (
     test_api_refusals,
     test_api_rpc_rights,
     test_api_settings,
+    test_plc_status,
     test_pull,
     test_security,
     test_source_errors,
     test_source_secrets,
+    test_tour,
 )

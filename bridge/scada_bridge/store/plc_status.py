@@ -103,7 +103,7 @@ def write_status(conn: Connection, rows: Iterable[PlcStatus]) -> None:
 
 _READ_SQL = """
     SELECT device, state, state_since, last_poll_at, last_success_at, last_error,
-           consecutive_failures
+           consecutive_failures, host, port
       FROM scada.plc_status
      ORDER BY device
 """
@@ -120,6 +120,16 @@ class PlcStatusRow:
     last_success_at: datetime | None
     last_error: str | None
     consecutive_failures: int
+    #: Where the poller reads this PLC (its configuration), as it last wrote it.
+    host: str | None = None
+    port: int | None = None
+
+    @property
+    def address(self) -> str | None:
+        """``host:port``, or None when the poller did not write it."""
+        if not self.host:
+            return None
+        return f"{self.host}:{self.port}" if self.port else self.host
 
 
 def read_status(conn: Connection) -> dict[str, PlcStatusRow]:
