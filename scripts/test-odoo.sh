@@ -32,7 +32,7 @@ PY="$(bash "$ROOT/scripts/odoo-env.sh")" || { echo "odoo: cannot build Odoo's Py
 if [[ ! -x /usr/bin/chromium ]]; then
     echo "odoo: /usr/bin/chromium is missing: installing Debian's chromium for the browser tour" >&2
     if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/tmp/scada-odoo-chromium-install.log 2>&1; then
-        echo "odoo: cannot install chromium (apt-get update && apt-get install -y chromium failed, as $(id -un); see /tmp/scada-odoo-chromium-install.log): run it as root, or the browser tour is SKIPPED" >&2
+        echo "odoo: cannot install chromium as $(id -un): apt-get said '$(grep -E '^(E|W):' /tmp/scada-odoo-chromium-install.log | tail -1)' (log: /tmp/scada-odoo-chromium-install.log); run 'apt-get update && apt-get install -y chromium' as root, or the browser tour is SKIPPED" >&2
     fi
 fi
 # websocket-client goes beside the shared Odoo venv, not into it (other clones
