@@ -8,7 +8,7 @@ twice after a crash) is recognised by its ``event_uid`` and never stored twice.
 """
 
 import logging
-from datetime import timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from odoo import api, fields, models
