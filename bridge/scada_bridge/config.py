@@ -16,7 +16,7 @@ import os
 import re
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 from .errors import ConfigError
 from .events import SEVERITIES
+from .plc import fins as _fins
 from .plc.modbus import (
     BIT_TABLES,
     COIL,
@@ -49,6 +50,9 @@ __all__ = [
     "MAX_BITS",
     "MAX_REGISTERS",
     "TABLES",
+    "FINS",
+    "MODBUS",
+    "DEFAULT_IGNORE",
     "Condition",
     "Config",
     "Database",
@@ -75,6 +79,12 @@ TYPE_WIDTH = {
 WHENS = ("nonzero", "bit", "equal", "above", "below")
 ORDERS = ("big", "little")
 
+MODBUS = "modbus"
+FINS = _fins.PROTOCOL
+PROTOCOLS = (MODBUS, FINS)
+#: Mailbox failure codes that mean "no failure": such a record is acknowledged, not stored.
+DEFAULT_IGNORE = ("", "0", "NONE", "NO_FAILURE", "NO_ERROR", "NO ERROR")
+
 DEFAULT_DB_ENV = "SCADA_DB_URI"
 DEFAULT_ODOO_KEY_ENV = "ODOO_API_KEY"
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
@@ -88,8 +98,9 @@ class Condition:
     failure_code: str
     description: str
     severity: str
-    table: str
-    address: int
+    #: The Modbus table, or the FINS memory area (key ``area``): what the driver reads.
+    table: str = field(metadata={"key": {MODBUS: "table", FINS: "area"}})
+    address: int = field()
     type: str = "uint16"
     when: str = "nonzero"
     value: float | None = None
@@ -99,7 +110,7 @@ class Condition:
     offset: float = 0.0
     byte_order: str = "big"
     word_order: str = "big"
-    where: str = ""
+    where: str = field(default="", metadata={"key": None})
 
     @property
     def width(self) -> int:
@@ -113,7 +124,7 @@ class Condition:
 
 @dataclass(frozen=True)
 class Span:
-    """A run of holding registers inside a mailbox."""
+    """A run of words (Modbus holding registers, FINS area words) inside a mailbox."""
 
     address: int
     registers: int
@@ -121,44 +132,72 @@ class Span:
 
 @dataclass(frozen=True)
 class Mailbox:
-    """A block of holding registers into which the PLC writes one failure record."""
+    """A block of words into which the PLC writes one failure record, then flag 0.
+
+    ``failure_code`` is a fixed code, or a :class:`Span` read as ASCII from the
+    record; a code read that is in ``ignore`` means "no failure". Without ``text``
+    the description is the failure code.
+    """
 
     flag: int
     equipment: Span
-    text: Span
     time: int
-    failure_code: str = "PLC_REPORTED"
+    text: Span | None = None
+    failure_code: str | Span = "PLC_REPORTED"
+    ignore: tuple[str, ...] = DEFAULT_IGNORE
     severity: str = "high"
     clock_timezone: str = "UTC"
     byte_order: str = "big"
+    #: Modbus: always holding registers; FINS: the memory area (key ``area``, default DM).
+    area: str = field(default=HOLDING_REGISTER, metadata={"protocol": FINS})
 
     def spans(self) -> dict[str, Span]:
         """Every part of the block, by its configuration key."""
-        return {
-            "flag": Span(self.flag, 1),
-            "equipment": self.equipment,
-            "text": self.text,
-            "time": Span(self.time, 6),
-        }
+        parts = {"flag": Span(self.flag, 1), "equipment": self.equipment}
+        if self.text is not None:
+            parts["text"] = self.text
+        if isinstance(self.failure_code, Span):
+            parts["failure_code"] = self.failure_code
+        parts["time"] = Span(self.time, 6)
+        return parts
+
+    def block(self) -> Span:
+        """The words from the first part to the last: what one request reads."""
+        spans = self.spans().values()
+        start = min(s.address for s in spans)
+        return Span(start, max(s.address + s.registers for s in spans) - start)
 
 
 @dataclass(frozen=True)
 class Plc:
     name: str
     host: str
+    protocol: str = MODBUS
     port: int = 502
-    device_id: int = 1
+    device_id: int = field(default=1, metadata={"protocol": MODBUS})
+    #: FINS: ``udp`` (default) or ``tcp`` (FINS/TCP with its node address handshake).
+    fins_transport: str = field(default="udp", metadata={"protocol": FINS})
+    #: FINS destination node (DA1); default: the last octet of ``host``.
+    fins_node: int = field(default=0, metadata={"protocol": FINS})
+    #: FINS source node (SA1); None: 254 (253 when the PLC is 254); FINS/TCP: assigned.
+    fins_source_node: int | None = field(default=None, metadata={"protocol": FINS})
+    fins_max_words: int = field(default=_fins.MAX_WORDS, metadata={"protocol": FINS})
     interval: float = 1.0
     timeout: float = 1.0
     retries: int = 0
     byte_order: str = "big"
     word_order: str = "big"
     max_gap: int = MAX_REGISTERS
-    conditions: tuple[Condition, ...] = ()
+    conditions: tuple[Condition, ...] = field(default=(), metadata={"key": "condition"})
     mailbox: Mailbox | None = None
 
     @property
     def where(self) -> str:
+        if self.protocol == FINS:
+            return (
+                f"PLC {self.name!r} at {self.host}:{self.port} "
+                f"(FINS/{self.fins_transport.upper()} node {self.fins_node})"
+            )
         return f"PLC {self.name!r} at {self.host}:{self.port} (device id {self.device_id})"
 
 
@@ -189,10 +228,10 @@ class OdooDoorbell:
 
 @dataclass(frozen=True)
 class Config:
-    path: Path
+    path: Path = field(metadata={"key": None})
     database: Database
     poller: PollerSettings
-    plcs: tuple[Plc, ...] = field(default_factory=tuple)
+    plcs: tuple[Plc, ...] = field(default_factory=tuple, metadata={"key": "plc"})
     odoo: OdooDoorbell | None = None
 
     def plc(self, name: str) -> Plc:
@@ -203,6 +242,24 @@ class Config:
 
 
 # -- loading -------------------------------------------------------------------
+
+
+def config_keys(cls: type, protocol: str = MODBUS) -> tuple[str, ...]:
+    """The TOML keys of a configuration dataclass, from its fields (for ``protocol``).
+
+    A field's ``metadata`` may rename its key (``"key"``: a name, ``None`` for no
+    key, or a name per protocol) or limit it to one protocol (``"protocol"``).
+    """
+    keys = []
+    for f in fields(cls):
+        key = f.metadata.get("key", f.name)
+        if isinstance(key, Mapping):
+            key = key.get(protocol)
+        only = f.metadata.get("protocol")
+        if key is None or (only is not None and only != protocol):
+            continue
+        keys.append(key)
+    return tuple(keys)
 
 
 class _Table:
@@ -225,6 +282,22 @@ class _Table:
                 close = difflib.get_close_matches(key, allowed, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 self.fail(key, f"unknown key{hint}; allowed here: {', '.join(allowed)}")
+
+    def only_for(self, cls: type, protocol: str = MODBUS, extra: tuple[str, ...] = ()) -> None:
+        """Only the keys of ``cls`` for ``protocol`` (plus ``extra``); a key of the other
+        protocol gets its own message (a ``table`` on a FINS PLC)."""
+        allowed = config_keys(cls, protocol) + extra
+        for key in self.data:
+            if key in allowed:
+                continue
+            for other in PROTOCOLS:
+                if other != protocol and key in config_keys(cls, other):
+                    self.fail(
+                        key,
+                        f"is a key of protocol = {other!r} PLCs; this PLC has protocol = "
+                        f"{protocol!r} (allowed here: {', '.join(allowed)})",
+                    )
+        self.only(*allowed)
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -334,7 +407,7 @@ def parse(
     """Check an already-decoded TOML document (see :func:`load`)."""
     name = str(file)
     top = _Table(name, "", data)
-    top.only("database", "poller", "plc", "odoo")
+    top.only_for(Config)
     database = _database(
         top.sub("database") if top.has("database") else None, name, db_uri, secrets
     )
@@ -350,12 +423,14 @@ def parse(
         if plc.name in seen:
             table.fail("name", f"{plc.name!r} is already used by {seen[plc.name]}")
         seen[plc.name] = table.where
-        endpoint = (plc.host, plc.port, plc.device_id)
+        fins = plc.protocol == FINS
+        endpoint = (plc.host, plc.port, plc.fins_node if fins else plc.device_id)
         if endpoint in endpoints:
+            key, what = ("fins_node", "FINS node") if fins else ("device_id", "device id")
             table.fail(
-                "device_id",
-                f"{plc.host}:{plc.port} device id {plc.device_id} is already PLC "
-                f"{endpoints[endpoint]!r}; give each PLC its own port or device id",
+                key,
+                f"{plc.host}:{plc.port} {what} {endpoint[2]} is already PLC "
+                f"{endpoints[endpoint]!r}; give each PLC its own port or {what}",
             )
         endpoints[endpoint] = plc.name
     odoo = _odoo(top.sub("odoo"), secrets) if top.has("odoo") else None
@@ -367,7 +442,7 @@ def _database(
 ) -> Database:
     if table is None:
         table = _Table(file, "database", {})
-    table.only("uri", "uri_env", "connect_timeout", "retry_max")
+    table.only_for(Database, extra=("uri_env",))
     env = table.text("uri_env", DEFAULT_DB_ENV)
     uri = db_uri or table.text("uri", None) or os.environ.get(env, "")
     if not uri and secrets:
@@ -384,7 +459,7 @@ def _database(
 
 
 def _odoo(table: _Table, secrets: bool = True) -> OdooDoorbell:
-    table.only("url", "api_key", "api_key_env", "timeout")
+    table.only_for(OdooDoorbell, extra=("api_key_env",))
     url = table.text("url", required=True).strip().rstrip("/")
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -401,7 +476,7 @@ def _odoo(table: _Table, secrets: bool = True) -> OdooDoorbell:
 
 
 def _poller(table: _Table, file: Path) -> PollerSettings:
-    table.only("state_dir", "backoff_initial", "backoff_max", "status_every")
+    table.only_for(PollerSettings)
     state_dir = Path(table.text("state_dir", "state"))
     if not state_dir.is_absolute():
         state_dir = file.resolve().parent / state_dir
@@ -418,68 +493,72 @@ def _poller(table: _Table, file: Path) -> PollerSettings:
 
 
 def _plc(t: _Table) -> Plc:
-    t.only(
-        "name",
-        "host",
-        "port",
-        "device_id",
-        "interval",
-        "timeout",
-        "retries",
-        "byte_order",
-        "word_order",
-        "max_gap",
-        "condition",
-        "mailbox",
-    )
+    protocol = t.choice("protocol", PROTOCOLS, MODBUS)
+    t.only_for(Plc, protocol)
     name = t.text("name", required=True)
     if not _NAME_RE.fullmatch(name):
         t.fail("name", f"{name!r}: use letters, digits, '_', '.', '-' (at most 63)")
     t.where = f"{t.where} {name!r}"
+    host = t.text("host", required=True)
     interval = t.number("interval", 1.0, 0.01, 86400)
     timeout = t.number("timeout", min(1.0, interval), 0.01, 3600)
     byte_order = t.choice("byte_order", ORDERS, "big")
     word_order = t.choice("word_order", ORDERS, "big")
-    conditions = tuple(_condition(c, byte_order, word_order) for c in t.tables("condition"))
-    mailbox = _mailbox(t.sub("mailbox"), byte_order) if t.has("mailbox") else None
+    fins = protocol == FINS
+    max_words = t.integer("fins_max_words", _fins.MAX_WORDS, 1, _fins.MAX_WORDS) if fins else 0
+    limit = max_words if fins else MAX_REGISTERS
+    conditions = tuple(
+        _condition(c, protocol, byte_order, word_order) for c in t.tables("condition")
+    )
+    mailbox = _mailbox(t.sub("mailbox"), protocol, byte_order, limit) if t.has("mailbox") else None
     if not conditions and mailbox is None:
         t.fail("condition", "this PLC has nothing to watch: add [[plc.condition]] or [plc.mailbox]")
     _check_overlaps(t, conditions, mailbox)
+    node, source = 0, None
+    if fins:
+        if not t.has("fins_node") and not 1 <= _fins.default_node(host) <= 254:
+            t.fail(
+                "fins_node",
+                f"missing: host {host!r} has no last octet to take the node from; give the "
+                "PLC's FINS node number (1..254, its node address setting)",
+            )
+        node = t.integer("fins_node", _fins.default_node(host), 1, 254)
+        if t.has("fins_source_node"):
+            source = t.integer("fins_source_node", None, 1, 254)
+            if source == node:
+                t.fail("fins_source_node", f"{source} is the PLC's own node (fins_node)")
     return Plc(
         name=name,
-        host=t.text("host", required=True),
-        port=t.integer("port", 502, 1, 65535),
+        host=host,
+        protocol=protocol,
+        port=t.integer("port", _fins.DEFAULT_PORT if fins else 502, 1, 65535),
         device_id=t.integer("device_id", 1, 0, 255),
+        fins_transport=t.choice("fins_transport", _fins.TRANSPORTS, "udp"),
+        fins_node=node,
+        fins_source_node=source,
+        fins_max_words=max_words or _fins.MAX_WORDS,
         interval=interval,
         timeout=timeout,
         retries=t.integer("retries", 0, 0, 10),
         byte_order=byte_order,
         word_order=word_order,
-        max_gap=t.integer("max_gap", MAX_REGISTERS, 0, MAX_BITS),
+        max_gap=t.integer("max_gap", limit, 0, MAX_BITS if not fins else limit),
         conditions=conditions,
         mailbox=mailbox,
     )
 
 
-def _condition(t: _Table, byte_order: str, word_order: str) -> Condition:
-    t.only(
-        "equipment",
-        "failure_code",
-        "description",
-        "severity",
-        "table",
-        "address",
-        "type",
-        "when",
-        "value",
-        "bit",
-        "debounce",
-        "scale",
-        "offset",
-        "byte_order",
-        "word_order",
-    )
-    table = t.choice("table", TABLES)
+def _area_size(table: str) -> int:
+    """Words (bits) an area or table holds: its addresses are 0..size-1."""
+    return _fins.AREA_WORDS.get(table, MAX_ADDRESS + 1)
+
+
+def _condition(t: _Table, protocol: str, byte_order: str, word_order: str) -> Condition:
+    t.only_for(Condition, protocol)
+    if protocol == FINS:
+        table = t.choice("area", _fins.AREAS)
+    else:
+        table = t.choice("table", TABLES)
     bits = table in BIT_TABLES
     type_ = t.choice("type", tuple(TYPE_WIDTH), "bool" if bits else "uint16")
     if bits and type_ != "bool":
@@ -503,10 +582,11 @@ def _condition(t: _Table, byte_order: str, word_order: str) -> Condition:
         t.fail("value", f"not used with when = {when!r}")
     if bits and when in ("above", "below"):
         t.fail("when", f"{when!r} needs a number; a {table} is 0 or 1 (use 'nonzero' or 'equal')")
-    address = t.integer("address", None, 0, MAX_ADDRESS, required=True)
+    last = _area_size(table) - 1
+    address = t.integer("address", None, 0, last, required=True)
     width = TYPE_WIDTH[type_]
-    if address + width - 1 > MAX_ADDRESS:
-        t.fail("address", f"{type_} at {address} runs past the last address {MAX_ADDRESS}")
+    if address + width - 1 > last:
+        t.fail("address", f"{type_} at {address} runs past the last address {last} of {table}")
     scale = t.number("scale", 1.0)
     if scale == 0:
         t.fail("scale", "must not be 0")
@@ -530,31 +610,24 @@ def _condition(t: _Table, byte_order: str, word_order: str) -> Condition:
     )
 
 
-def _span(t: _Table, key: str) -> Span:
+def _span(t: _Table, key: str, last: int, limit: int) -> Span:
     if not t.has(key):
         t.fail(key, "missing (required), e.g. { address = 101, registers = 4 }")
     s = t.sub(key)
-    s.only("address", "registers")
-    address = s.integer("address", None, 0, MAX_ADDRESS, required=True)
-    registers = s.integer("registers", None, 1, MAX_REGISTERS, required=True)
-    if address + registers - 1 > MAX_ADDRESS:
-        s.fail("registers", f"{registers} registers at {address} run past address {MAX_ADDRESS}")
+    s.only_for(Span)
+    address = s.integer("address", None, 0, last, required=True)
+    registers = s.integer("registers", None, 1, limit, required=True)
+    if address + registers - 1 > last:
+        s.fail("registers", f"{registers} words at {address} run past address {last}")
     return Span(address, registers)
 
 
-def _mailbox(t: _Table, byte_order: str) -> Mailbox:
-    t.only(
-        "flag",
-        "equipment",
-        "text",
-        "time",
-        "failure_code",
-        "severity",
-        "clock_timezone",
-        "byte_order",
-    )
-    flag = t.integer("flag", None, 0, MAX_ADDRESS, required=True)
-    time = t.integer("time", None, 0, MAX_ADDRESS - 5, required=True)
+def _mailbox(t: _Table, protocol: str, byte_order: str, limit: int) -> Mailbox:
+    t.only_for(Mailbox, protocol)
+    area = t.choice("area", _fins.AREAS, "DM") if protocol == FINS else HOLDING_REGISTER
+    last = _area_size(area) - 1
+    flag = t.integer("flag", None, 0, last, required=True)
+    time = t.integer("time", None, 0, last - 5, required=True)
     tz = t.text("clock_timezone", "UTC")
     try:
         from zoneinfo import ZoneInfo
@@ -562,24 +635,52 @@ def _mailbox(t: _Table, byte_order: str) -> Mailbox:
         ZoneInfo(tz)
     except Exception:  # any failure means the name is unusable
         t.fail("clock_timezone", f"{tz!r} is not a known time zone (e.g. 'UTC', 'Europe/Paris')")
+    code: str | Span = "PLC_REPORTED"
+    if t.has("failure_code") and isinstance(t.data["failure_code"], Mapping):
+        code = _span(t, "failure_code", last, limit)
+    else:
+        code = t.text("failure_code", "PLC_REPORTED")
+    ignore = DEFAULT_IGNORE
+    if t.has("ignore"):
+        raw = t.data["ignore"]
+        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+            t.fail("ignore", f"must be an array of strings, got {_show(raw)}")
+        if not isinstance(code, Span):
+            t.fail(
+                "ignore",
+                "lists failure codes read from the PLC: it needs "
+                "failure_code = { address = ..., registers = ... }",
+            )
+        ignore = tuple(raw)
     box = Mailbox(
         flag=flag,
-        equipment=_span(t, "equipment"),
-        text=_span(t, "text"),
+        equipment=_span(t, "equipment", last, limit),
+        text=_span(t, "text", last, limit) if t.has("text") else None,
         time=time,
-        failure_code=t.text("failure_code", "PLC_REPORTED"),
+        failure_code=code,
+        ignore=ignore,
         severity=t.choice("severity", SEVERITIES, "high"),
         clock_timezone=tz,
         byte_order=t.choice("byte_order", ORDERS, byte_order),
+        area=area,
     )
+    words = "holding registers" if area == HOLDING_REGISTER else f"{area} words"
     parts = sorted(box.spans().items(), key=lambda kv: kv[1].address)
     for (name_a, a), (name_b, b) in zip(parts, parts[1:], strict=False):
         if a.address + a.registers > b.address:
             t.fail(
                 name_b,
-                f"holding registers {b.address}..{b.address + b.registers - 1} overlap "
+                f"{words} {b.address}..{b.address + b.registers - 1} overlap "
                 f"mailbox {name_a} ({a.address}..{a.address + a.registers - 1})",
             )
+    block = box.block()
+    if block.registers > limit:
+        t.fail(
+            "flag",
+            f"the mailbox spans {block.registers} words ({block.address}.."
+            f"{block.address + block.registers - 1}); one request reads at most {limit}: "
+            "put its parts closer together",
+        )
     return box
 
 
@@ -612,13 +713,14 @@ def _check_overlaps(t: _Table, conditions: tuple[Condition, ...], mailbox: Mailb
     if mailbox is None:
         return
     for cond in conditions:
-        if cond.table != HOLDING_REGISTER:
+        if cond.table != mailbox.area:
             continue
         for part, span in mailbox.spans().items():
             if cond.address < span.address + span.registers and span.address < (
                 cond.address + cond.width
             ):
+                what = cond.table.replace("_", " ")
                 raise ConfigError(
-                    f"{t.file}: {cond.where}.address: holding register {cond.address} is inside "
+                    f"{t.file}: {cond.where}.address: {what} {cond.address} is inside "
                     f"the mailbox {part} ({span.address}..{span.address + span.registers - 1})"
                 )

@@ -4,32 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from pathlib import Path
 
-from ..config import HOLDING_REGISTER, Condition, Plc
-from ..errors import PlcError, PlcRefused
+from ..config import Condition, Plc
+from ..errors import PlcError
 from ..events import CLEARED, RAISED, NewEvent
 from ..plc.connect import driver_for
 from ..plc.driver import Driver
 from ..plc.planning import Read, Snapshot, plan_reads
-from ..plc.registers import (
-    BadBcd,
-    condition_true,
-    condition_value,
-    decode_ascii,
-    decode_bcd_time,
-)
+from ..plc.registers import BadBcd, condition_true, condition_value
 from ..store.plc_status import ERROR, PlcStatus
+from .mailbox import MailboxWatch
 from .sink import Key
 from .writer import Writer
 
 _logger = logging.getLogger(__name__)
-
-_MAILBOX_NS = uuid.UUID("6f1c3a52-3d0e-4f5b-9a57-5cada0b0c0de")
 
 
 def _now() -> datetime:
@@ -74,6 +66,7 @@ class PlcLoop:
         *,
         backoff_initial: float,
         backoff_max: float,
+        state_dir: Path | None = None,
     ) -> None:
         self.plc = plc
         self.writer = writer
@@ -96,17 +89,16 @@ class PlcLoop:
         self.last_cycle: float = 0.0  # seconds one poll (read + handling) took
         self.max_period: float = 0.0  # longest time between two successful polls
         self._last_ok: float | None = None
-        self._unacked: tuple[int, ...] | None = None
         self._unreadable: set[tuple[str, str]] = set()
-        self._zone = ZoneInfo(plc.mailbox.clock_timezone) if plc.mailbox else timezone.utc
+        self.mailbox = (
+            MailboxWatch(plc, self.driver, writer, state_dir) if plc.mailbox is not None else None
+        )
+        self._record: list[int] | None = None  # the mailbox block this poll read, if any
 
     def _spans(self) -> list[tuple[str, int, int]]:
         spans = [(c.table, c.address, c.width) for c in self.plc.conditions]
-        if self.plc.mailbox:
-            spans += [
-                (HOLDING_REGISTER, s.address, s.registers)
-                for s in self.plc.mailbox.spans().values()
-            ]
+        if self.plc.mailbox:  # the flag; the record is read whole when the flag is 0
+            spans.append((self.plc.mailbox.area, self.plc.mailbox.flag, 1))
         return spans
 
     # -- loop ----------------------------------------------------------------
@@ -149,8 +141,8 @@ class PlcLoop:
                 backoff = self.backoff_initial
                 try:
                     await self._conditions(snapshot)
-                    if self.plc.mailbox is not None:
-                        await self._mailbox(snapshot)
+                    if self.mailbox is not None:
+                        await self.mailbox.handle(self._record)
                 except Exception as exc:  # a bug must not stop this PLC's polling for good
                     _logger.exception("PLC %r: unexpected error handling a poll", self.plc.name)
                     self.status.failure(ERROR, f"internal error: {type(exc).__name__}: {exc}")
@@ -176,6 +168,13 @@ class PlcLoop:
         snapshot = Snapshot()
         for read in self.reads:
             snapshot.add(read, await self._read(read))
+        self._record = None
+        if self.mailbox is not None:
+            box = self.mailbox.box
+            try:
+                self._record = await self.mailbox.read(snapshot.get(box.area, box.flag)[0])
+            except PlcError as exc:
+                raise PlcDown(exc.state, str(exc)) from None
         return snapshot
 
     async def _read(self, read: Read) -> Sequence[int | bool]:
@@ -280,114 +279,3 @@ class PlcLoop:
                 value,
             )
         return event
-
-    # -- mailbox ---------------------------------------------------------------
-
-    async def _mailbox(self, snapshot: Snapshot) -> None:
-        box = self.plc.mailbox
-        assert box is not None
-        if snapshot.get(HOLDING_REGISTER, box.flag)[0] != 0:
-            self._unacked = None
-            return
-        equipment_regs = snapshot.get(
-            HOLDING_REGISTER, box.equipment.address, box.equipment.registers
-        )
-        text_regs = snapshot.get(HOLDING_REGISTER, box.text.address, box.text.registers)
-        time_regs = snapshot.get(HOLDING_REGISTER, box.time, 6)
-        raw = (*equipment_regs, *text_regs, *time_regs)
-        if raw != self._unacked:
-            event = self._mailbox_event(equipment_regs, text_regs, time_regs, raw)
-            try:
-                where = await self.writer.submit([event], durable=True)
-            except OSError:
-                return  # logged by the writer; the PLC keeps the record, next cycle retries
-            self._unacked = raw
-            _logger.info(
-                "raised %s %s (%s) on PLC %r from its mailbox: %s [stored in %s]",
-                event.equipment_code,
-                event.failure_code,
-                event.severity,
-                self.plc.name,
-                event.description,
-                where,
-            )
-        await self._acknowledge()
-
-    def _mailbox_event(
-        self,
-        equipment_regs: list[int],
-        text_regs: list[int],
-        time_regs: list[int],
-        raw: tuple[int, ...],
-    ) -> NewEvent:
-        box = self.plc.mailbox
-        assert box is not None
-        payload: dict[str, object] = {
-            "source": "mailbox",
-            "equipment_registers": equipment_regs,
-            "text_registers": text_regs,
-            "time_registers": time_regs,
-        }
-        equipment = decode_ascii(equipment_regs, box.byte_order)
-        if not equipment:
-            equipment = f"{self.plc.name}:unknown"
-            payload["equipment_note"] = "empty equipment code in the mailbox"
-        text = decode_ascii(text_regs, box.byte_order)
-        try:
-            parts = decode_bcd_time(time_regs, box.byte_order)
-            occurred_at = datetime(*parts, tzinfo=self._zone).astimezone(timezone.utc)
-        except (BadBcd, ValueError) as exc:
-            occurred_at = _now()
-            payload["time_note"] = f"PLC time unusable ({exc}); occurred_at is the poller's clock"
-            _logger.warning(
-                "PLC %r mailbox time %s is not a valid BCD date (%s): using the poller's clock",
-                self.plc.name,
-                " ".join(f"0x{r:04X}" for r in time_regs),
-                exc,
-            )
-        # Same record (PLC time to the second included), same uid: stored again after
-        # a crash before the flag was written, it is a duplicate the database ignores.
-        # Without a usable PLC time two records could look alike: a fresh uid then.
-        uid = (
-            str(uuid.uuid4())
-            if "time_note" in payload
-            else str(uuid.uuid5(_MAILBOX_NS, f"{self.plc.name}:{raw}"))
-        )
-        return NewEvent(
-            kind=RAISED,
-            equipment_code=equipment,
-            occurred_at=occurred_at,
-            failure_code=box.failure_code,
-            description=text or None,
-            severity=box.severity,
-            device=self.plc.name,
-            payload=payload,
-            event_uid=uid,
-        )
-
-    async def _acknowledge(self) -> None:
-        """Write 1 to the mailbox flag: the only write the poller ever makes."""
-        box = self.plc.mailbox
-        assert box is not None
-        try:
-            await self.driver.write_word(HOLDING_REGISTER, box.flag, 1)
-        except PlcRefused as exc:
-            _logger.warning(
-                "PLC %r refused the write of 1 to mailbox flag holding register %d "
-                "(%s): the record is stored; check the PLC allows that write",
-                self.plc.name,
-                box.flag,
-                exc,
-            )
-            return
-        except PlcError as exc:
-            _logger.warning(
-                "PLC %r: acknowledging mailbox flag %d failed (%s); the record is stored and "
-                "will be acknowledged at the next poll",
-                self.plc.name,
-                box.flag,
-                exc,
-            )
-            self._close()
-            return
-        self._unacked = None

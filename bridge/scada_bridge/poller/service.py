@@ -76,6 +76,7 @@ class Poller:
                 self.sink.active,
                 backoff_initial=cfg.poller.backoff_initial,
                 backoff_max=cfg.poller.backoff_max,
+                state_dir=cfg.poller.state_dir,
             )
             for plc, status in zip(cfg.plcs, self.statuses, strict=True)
         ]

@@ -1,0 +1,261 @@
+"""A PLC's failure mailbox: one record read whole, stored durably, then acknowledged.
+
+The PLC writes a record (equipment, failure code, text, BCD time) and sets the
+flag word to 0; the poller reads the whole block in one request, stores the
+event durably (database or spool), and only then writes 1 to the flag. A record
+whose failure code is in ``ignore`` ("no failure") is acknowledged without an event.
+
+Identity of a record (its ``event_uid``), so a repeat is a duplicate, never a
+second failure, and a second failure is never taken for a repeat in silence:
+
+* with a usable PLC time, the uid is derived from the record's words: offered
+  again (acknowledgement lost, poller restarted before it), it is the same
+  event. The same words offered again right after *our* acknowledgement may
+  also be a second failure within the same second: that is logged;
+* without a usable PLC time, words alike prove nothing, so each record gets a
+  new uid, written (fsync) to ``mailbox-<plc>.json`` in the state directory
+  before the event is submitted and removed once the flag is 1: a restart
+  between store and acknowledgement finds it and stores the record once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..config import Mailbox, Plc, Span
+from ..errors import PlcError, PlcRefused
+from ..events import RAISED, NewEvent
+from ..plc.driver import Driver
+from ..plc.registers import BadBcd, decode_ascii, decode_bcd_time
+from .writer import Writer
+
+_logger = logging.getLogger(__name__)
+
+_MAILBOX_NS = uuid.UUID("6f1c3a52-3d0e-4f5b-9a57-5cada0b0c0de")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class _Pending:
+    """The uid of the record stored but not yet acknowledged, kept across a restart."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.raw: list[int] | None = None
+        self.uid: str | None = None
+        if path is not None and path.exists():
+            try:
+                data = json.loads(path.read_text("utf-8"))
+                self.raw, self.uid = list(data["raw"]), str(data["uid"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                _logger.warning("%s unreadable (%s): ignored", path, exc)
+
+    def uid_for(self, raw: list[int]) -> str:
+        """The uid stored for these words before a restart, or a new one, saved first."""
+        if self.raw == raw and self.uid:
+            return self.uid
+        uid = str(uuid.uuid4())
+        if self.path is not None:
+            tmp = self.path.with_suffix(".tmp")
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump({"raw": raw, "uid": uid}, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        self.raw, self.uid = raw, uid
+        return uid
+
+    def clear(self) -> None:
+        if self.raw is None:
+            return
+        self.raw = self.uid = None
+        if self.path is not None:
+            try:
+                self.path.unlink()
+            except FileNotFoundError:
+                pass
+
+
+class MailboxWatch:
+    """The mailbox of one PLC; :meth:`check` runs once per successful poll."""
+
+    def __init__(
+        self, plc: Plc, driver: Driver, writer: Writer, state_dir: Path | None = None
+    ) -> None:
+        assert plc.mailbox is not None
+        self.plc = plc
+        self.box: Mailbox = plc.mailbox
+        self.driver = driver
+        self.writer = writer
+        self.block = self.box.block()
+        self._zone = ZoneInfo(self.box.clock_timezone)
+        self._unacked: list[int] | None = None  # stored, acknowledgement not yet written
+        self._acked: list[int] | None = None  # the last record acknowledged
+        self._pending = _Pending(state_dir / f"mailbox-{plc.name}.json" if state_dir else None)
+        self._ignored_logged: list[int] | None = None
+
+    def _part(self, words: list[int], span: Span) -> list[int]:
+        start = span.address - self.block.address
+        return words[start : start + span.registers]
+
+    def _raw(self, words: list[int]) -> list[int]:
+        """The record's words: equipment, text, time (the order older pollers derived
+        uids from, so a record stored before an upgrade keeps its uid), failure code."""
+        box = self.box
+        spans = [box.equipment, *([box.text] if box.text else []), Span(box.time, 6)]
+        if isinstance(box.failure_code, Span):
+            spans.append(box.failure_code)
+        return [w for span in spans for w in self._part(words, span)]
+
+    async def read(self, flag: int) -> list[int] | None:
+        """The record's block when ``flag`` (what the poll read) is 0, in one request, so
+        never half of an old record and half of a new one; None when nothing waits.
+        Raises :class:`PlcError` (the poll then counts as failed)."""
+        box = self.box
+        if flag != 0:
+            self._unacked = None
+            self._pending.clear()
+            return None
+        words = await self.driver.read_words(box.area, self.block.address, self.block.registers)
+        if self._part(words, Span(box.flag, 1))[0] != 0:
+            return None  # acknowledged between the two reads (by someone else)
+        return words
+
+    async def handle(self, words: list[int] | None) -> None:
+        """Store the record read by :meth:`read` durably, then acknowledge it."""
+        if words is None:
+            return
+        raw = self._raw(words)
+        if raw != self._unacked:
+            event = self._event(words, raw)
+            if event is None:
+                await self._acknowledge(raw)
+                return
+            if raw == self._acked:
+                _logger.warning(
+                    "PLC %r offers again the mailbox record just acknowledged (same words, "
+                    "same PLC second): stored once as event %s. If the PLC reported the same "
+                    "failure twice within one second, the second is that same event",
+                    self.plc.name,
+                    event.event_uid,
+                )
+            try:
+                where = await self.writer.submit([event], durable=True)
+            except OSError:
+                return  # logged by the writer; the PLC keeps the record, next cycle retries
+            self._unacked = raw
+            _logger.info(
+                "raised %s %s (%s) on PLC %r from its mailbox: %s [stored in %s]",
+                event.equipment_code,
+                event.failure_code,
+                event.severity,
+                self.plc.name,
+                event.description,
+                where,
+            )
+        await self._acknowledge(raw)
+
+    def _failure_code(self, words: list[int]) -> tuple[str, bool]:
+        """The record's failure code, and whether it means "no failure"."""
+        code = self.box.failure_code
+        if not isinstance(code, Span):
+            return code, False
+        text = decode_ascii(self._part(words, code), self.box.byte_order)
+        ignored = text.strip().upper() in {i.strip().upper() for i in self.box.ignore}
+        return text, ignored
+
+    def _event(self, words: list[int], raw: list[int]) -> NewEvent | None:
+        box = self.box
+        code, ignored = self._failure_code(words)
+        equipment_regs = self._part(words, box.equipment)
+        equipment = decode_ascii(equipment_regs, box.byte_order)
+        if ignored:
+            if raw != self._ignored_logged:
+                self._ignored_logged = raw
+                _logger.info(
+                    "PLC %r mailbox record for %r has failure code %r (in ignore: no failure): "
+                    "acknowledged, no event",
+                    self.plc.name,
+                    equipment,
+                    code,
+                )
+            return None
+        time_regs = self._part(words, Span(box.time, 6))
+        payload: dict[str, object] = {
+            "source": "mailbox",
+            "equipment_registers": equipment_regs,
+            "time_registers": time_regs,
+        }
+        if box.text is not None:
+            payload["text_registers"] = self._part(words, box.text)
+        if isinstance(box.failure_code, Span):
+            payload["failure_code_registers"] = self._part(words, box.failure_code)
+        if not equipment:
+            equipment = f"{self.plc.name}:unknown"
+            payload["equipment_note"] = "empty equipment code in the mailbox"
+        code = code or "PLC_REPORTED"
+        text = decode_ascii(self._part(words, box.text), box.byte_order) if box.text else ""
+        try:
+            parts = decode_bcd_time(time_regs, box.byte_order)
+            occurred_at = datetime(*parts, tzinfo=self._zone).astimezone(timezone.utc)
+        except (BadBcd, ValueError) as exc:
+            occurred_at = _now()
+            payload["time_note"] = f"PLC time unusable ({exc}); occurred_at is the poller's clock"
+            _logger.warning(
+                "PLC %r mailbox time %s is not a valid BCD date (%s): using the poller's clock",
+                self.plc.name,
+                " ".join(f"0x{r:04X}" for r in time_regs),
+                exc,
+            )
+        if "time_note" in payload:
+            uid = self._pending.uid_for(raw)
+        else:
+            uid = str(uuid.uuid5(_MAILBOX_NS, f"{self.plc.name}:{tuple(raw)}"))
+        return NewEvent(
+            kind=RAISED,
+            equipment_code=equipment,
+            occurred_at=occurred_at,
+            failure_code=code,
+            description=text or code,
+            severity=box.severity,
+            device=self.plc.name,
+            payload=payload,
+            event_uid=uid,
+        )
+
+    async def _acknowledge(self, raw: list[int]) -> None:
+        """Write 1 to the mailbox flag: the only write the poller ever makes."""
+        box = self.box
+        try:
+            await self.driver.write_word(box.area, box.flag, 1)
+        except PlcRefused as exc:
+            _logger.warning(
+                "PLC %r refused the write of 1 to mailbox flag %s %d (%s): the record is "
+                "stored; check the PLC allows that write",
+                self.plc.name,
+                box.area,
+                box.flag,
+                exc,
+            )
+            return
+        except PlcError as exc:
+            _logger.warning(
+                "PLC %r: acknowledging mailbox flag %d failed (%s); the record is stored and "
+                "will be acknowledged at the next poll",
+                self.plc.name,
+                box.flag,
+                exc,
+            )
+            self.driver.close()
+            return
+        self._unacked = None
+        self._acked = raw
+        self._pending.clear()
