@@ -327,7 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_poll)
 
-    p = sub.add_parser("simulate", help="serve the PLCs of a configuration over Modbus TCP")
+    p = sub.add_parser(
+        "simulate", help="serve the PLCs of a configuration (Modbus TCP, Omron FINS UDP and TCP)"
+    )
     p.add_argument("--config", required=True, metavar="FILE", help="plant TOML file")
     p.add_argument("--scenario", metavar="FILE", help="TOML steps to play (raise, clear, ...)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")

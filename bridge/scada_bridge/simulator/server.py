@@ -1,6 +1,8 @@
-"""``scada-bridge simulate``: a Modbus TCP server holding every configured PLC's registers.
+"""``scada-bridge simulate``: Modbus TCP servers and Omron FINS PLCs for a configuration.
 
-One server per distinct port of the configuration, on 127.0.0.1 by default:
+FINS PLCs (``protocol = "fins"``) are served over UDP and TCP on their port by
+:mod:`.fins`. For Modbus, one server per distinct port of the configuration,
+on 127.0.0.1 by default:
 each PLC is served at its own ``port`` and ``device_id``; PLCs that share a port
 are told apart by their device id (one gateway, several units). Every table
 (coils, discrete inputs, holding and input registers) covers address 0 up to
@@ -44,16 +46,19 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 from ..config import (
     COIL,
     DISCRETE_INPUT,
+    FINS,
     HOLDING_REGISTER,
     INPUT_REGISTER,
     Condition,
     Config,
     Plc,
+    Span,
     _Table,
     tomllib,
 )
 from ..errors import ConfigError
 from ..plc.registers import bcd_time_registers, condition_registers, encode_ascii
+from .fins import FinsMemory, FinsServer
 
 _logger = logging.getLogger(__name__)
 
@@ -146,15 +151,44 @@ class Simulator:
         self.host = host
         self.delay = delay
         self.servers: dict[int, ModbusTcpServer] = {}
+        self.fins_servers: dict[int, FinsServer] = {}
+        self.fins_memory: dict[str, FinsMemory] = {}
 
     def _server(self, plc: Plc) -> ModbusTcpServer:
         return self.servers[plc.port]
 
+    async def _start_fins(self, port: int, plcs: list[Plc]) -> None:
+        memories = {}
+        for plc in plcs:
+            memories[plc.fins_node] = self.fins_memory[plc.name] = FinsMemory(plc.fins_node)
+        server = FinsServer(memories, self.delay)
+        try:
+            await server.start(self.host, port)
+        except OSError as exc:
+            raise ConfigError(
+                f"simulator cannot listen on {self.host}:{port} (UDP and TCP) for FINS PLC(s) "
+                f"{', '.join(p.name for p in plcs)} ({exc.strerror or exc}): is the port in "
+                "use? Change the port in the configuration or stop the other program"
+            ) from None
+        self.fins_servers[port] = server
+        for plc in plcs:
+            _logger.info(
+                "PLC %r (FINS node %d) simulated on %s:%d UDP and TCP",
+                plc.name,
+                plc.fins_node,
+                self.host,
+                port,
+            )
+
     async def start(self) -> None:
         by_port: dict[int, list[Plc]] = {}
+        fins_ports: dict[int, list[Plc]] = {}
         for plc in self.config.plcs:
-            by_port.setdefault(plc.port, []).append(plc)
+            group = fins_ports if plc.protocol == FINS else by_port
+            group.setdefault(plc.port, []).append(plc)
         try:
+            for port, plcs in fins_ports.items():
+                await self._start_fins(port, plcs)
             for port, plcs in by_port.items():
                 holder: list[ModbusTcpServer] = []
                 server = ModbusTcpServer(
@@ -182,7 +216,7 @@ class Simulator:
                 for cond in plc.conditions:
                     await self.set_condition(plc.name, cond.equipment, cond.failure_code, False)
                 if plc.mailbox:
-                    await self.write(plc.name, HOLDING_REGISTER, plc.mailbox.flag, [1])
+                    await self.write(plc.name, plc.mailbox.area, plc.mailbox.flag, [1])
         except BaseException:
             await self.stop()
             raise
@@ -191,11 +225,17 @@ class Simulator:
         for server in self.servers.values():
             await server.shutdown()
         self.servers.clear()
+        for fins in self.fins_servers.values():
+            await fins.stop()
+        self.fins_servers.clear()
 
     # -- direct access ---------------------------------------------------------
 
     async def read(self, plc_name: str, table: str, address: int, count: int = 1) -> list[int]:
+        """``count`` values of a Modbus ``table`` or a FINS area of one PLC."""
         plc = self.config.plc(plc_name)
+        if plc.protocol == FINS:
+            return self.fins_memory[plc_name].read(table, address, count)
         values = await self._server(plc).async_getValues(
             plc.device_id, _READ_FC[table], address, count
         )
@@ -205,6 +245,9 @@ class Simulator:
         self, plc_name: str, table: str, address: int, values: Sequence[int | bool]
     ) -> None:
         plc = self.config.plc(plc_name)
+        if plc.protocol == FINS:
+            self.fins_memory[plc_name].write(table, address, [int(v) for v in values])
+            return
         data: list[Any] = (
             [bool(v) for v in values] if table in (COIL, DISCRETE_INPUT) else list(values)
         )
@@ -231,10 +274,11 @@ class Simulator:
         self,
         plc_name: str,
         equipment: str,
-        text: str,
+        text: str = "",
         when: datetime | None = None,
         *,
         time_registers: Sequence[int] | None = None,
+        failure_code: str = "",
     ) -> None:
         """Fill the mailbox like a PLC: record first, flag 0 last."""
         plc = self.config.plc(plc_name)
@@ -244,25 +288,23 @@ class Simulator:
         if time_registers is None:
             when = when or datetime.now(ZoneInfo(box.clock_timezone))
             time_registers = bcd_time_registers(when, box.byte_order)
-        await self.write(
-            plc_name,
-            HOLDING_REGISTER,
-            box.equipment.address,
-            encode_ascii(equipment, box.equipment.registers, box.byte_order),
-        )
-        await self.write(
-            plc_name,
-            HOLDING_REGISTER,
-            box.text.address,
-            encode_ascii(text, box.text.registers, box.byte_order),
-        )
-        await self.write(plc_name, HOLDING_REGISTER, box.time, list(time_registers))
-        await self.write(plc_name, HOLDING_REGISTER, box.flag, [0])
+
+        async def put(span: Span, value: str) -> None:
+            words = encode_ascii(value, span.registers, box.byte_order)
+            await self.write(plc_name, box.area, span.address, words)
+
+        await put(box.equipment, equipment)
+        if box.text is not None:
+            await put(box.text, text)
+        if isinstance(box.failure_code, Span):
+            await put(box.failure_code, failure_code)
+        await self.write(plc_name, box.area, box.time, list(time_registers))
+        await self.write(plc_name, box.area, box.flag, [0])
 
     async def mailbox_flag(self, plc_name: str) -> int:
         box = self.config.plc(plc_name).mailbox
         assert box is not None
-        return (await self.read(plc_name, HOLDING_REGISTER, box.flag))[0]
+        return (await self.read(plc_name, box.area, box.flag))[0]
 
 
 # -- scenarios ---------------------------------------------------------------------
@@ -313,15 +355,23 @@ def load_scenario(path: str | Path, config: Config) -> Scenario:
         except KeyError:
             t.fail("plc", f"no PLC named {plc_name!r} in {config.path}")
         if action == "mailbox":
-            t.only("action", "plc", "equipment", "text")
-            if plc.mailbox is None:
+            t.only("action", "plc", "equipment", "text", "failure_code")
+            box = plc.mailbox
+            if box is None:
                 t.fail("plc", f"PLC {plc_name!r} has no [plc.mailbox] in {config.path}")
+            assert box is not None
+            reads_code = isinstance(box.failure_code, Span)
+            if t.has("failure_code") and not reads_code:
+                t.fail("failure_code", f"the mailbox of PLC {plc_name!r} has a fixed failure code")
+            if t.has("text") and box.text is None:
+                t.fail("text", f"the mailbox of PLC {plc_name!r} has no text")
             steps.append(
                 Step(
                     "mailbox",
                     plc_name,
                     t.text("equipment", required=True),
-                    text=t.text("text", required=True),
+                    failure_code=t.text("failure_code", "", required=reads_code),
+                    text=t.text("text", "", required=box.text is not None),
                 )
             )
             continue
@@ -349,9 +399,15 @@ async def play(sim: Simulator, scenario: Scenario, stop: asyncio.Event) -> None:
                 except asyncio.TimeoutError:
                     pass
             elif step.action == "mailbox":
-                await sim.post_mailbox(step.plc, step.equipment, step.text)
+                await sim.post_mailbox(
+                    step.plc, step.equipment, step.text, failure_code=step.failure_code
+                )
                 _logger.info(
-                    "scenario: mailbox record %s %r on %s", step.equipment, step.text, step.plc
+                    "scenario: mailbox record %s %s %r on %s",
+                    step.equipment,
+                    step.failure_code,
+                    step.text,
+                    step.plc,
                 )
             else:
                 await sim.set_condition(
@@ -383,6 +439,12 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     for plc in config.plcs:
+        if plc.protocol == FINS:
+            print(
+                f"PLC {plc.name!r} FINS node {plc.fins_node} on {host}:{plc.port} UDP and TCP",
+                flush=True,
+            )
+            continue
         print(
             f"PLC {plc.name!r} device id {plc.device_id} on {host}:{plc.port}",
             flush=True,
