@@ -15,10 +15,11 @@ import socket
 import time
 from dataclasses import dataclass, replace
 
-from ..config import HOLDING_REGISTER, Plc
+from ..config import FINS, Plc
 from ..errors import PlcRefused, PlcUnreachable
 from ..plc.connect import driver_for
 from ..plc.driver import Driver
+from ..plc.fins import END_CODES, FinsDriver
 from ..plc.modbus import exception_name
 from ._check import Check
 
@@ -51,7 +52,7 @@ class Probe:
             table, address = plc.conditions[0].table, plc.conditions[0].address
         else:
             assert plc.mailbox is not None  # the config loader guarantees one of them
-            table, address = HOLDING_REGISTER, plc.mailbox.flag
+            table, address = plc.mailbox.area, plc.mailbox.flag
         return cls(
             plc.name,
             plc.host,
@@ -122,8 +123,77 @@ async def _read(driver: Driver, probe: Probe) -> int:
     return (await driver.read_words(probe.table, probe.address, 1))[0]
 
 
+def _fins_fix(probe: Probe, code: int) -> str:
+    """What to do about a FINS end code, by its main code (W342 section 5)."""
+    key = f"[[plc]] {probe.name!r}"
+    main = code >> 8
+    if main == 0x11:
+        return (
+            f"check the area and address of the first condition (or the mailbox) of {key} "
+            "against the PLC's memory map (DM 0-32767, CIO 0-6143, W 0-511, H 0-1535, A 0-959)"
+        )
+    if main == 0x04:
+        return f"this PLC does not take FINS memory area reads: check the model of {key}"
+    if main in (0x01, 0x02, 0x05):
+        return f"check fins_node of {key} and the PLC's FINS routing / node settings"
+    if main in (0x20, 0x21, 0x22, 0x26, 0x30):
+        return "check the PLC's mode and its protection settings (CX-Programmer / Sysmac Studio)"
+    return f"see Omron W342 end code {code:04X}; check the PLC's error log"
+
+
+async def _fins_probe(probe: Probe) -> Check:
+    """One word read over FINS; the row names the node numbers used."""
+    name = f"{probe.name!r} reachable"
+    plc = probe.plc
+    transport = plc.fins_transport.upper()
+    if plc.fins_transport == "tcp":
+        refused = await _tcp_row(probe)
+        if refused is not None:
+            return refused
+    driver = probe.driver()
+    assert isinstance(driver, FinsDriver)
+    what = f"{probe.table} {probe.address}"
+    started = time.monotonic()
+    try:
+        value = await asyncio.wait_for(_read(driver, probe), probe.timeout * 2)
+    except (PlcUnreachable, asyncio.TimeoutError, TimeoutError):
+        return Check(
+            HOP,
+            name,
+            False,
+            f"no answer on FINS/{transport} {probe.where} to reading {what} within "
+            f"{probe.timeout:g} s ({driver.nodes})",
+            f"check the IP address and port of {probe.name!r}, its FINS node (fins_node "
+            f"= {driver.node}: the PLC's node number, by default the last octet of its IP) and "
+            f"that no firewall drops {transport} {probe.port}",
+        )
+    except PlcRefused as exc:
+        if "FINS/TCP error" in str(exc):  # the handshake was refused
+            return Check(HOP, name, False, f"{probe.where}: {exc}", _fins_fix(probe, 0x2000))
+        return Check(
+            HOP,
+            name,
+            False,
+            f"{probe.where} answered reading {what} with FINS end code {exc.code:04X} "
+            f"({END_CODES.get(exc.code, 'unknown end code')})",
+            _fins_fix(probe, exc.code),
+        )
+    finally:
+        nodes = driver.nodes
+        driver.close()
+    elapsed_ms = (time.monotonic() - started) * 1000
+    return Check(
+        HOP,
+        name,
+        True,
+        f"{probe.where} FINS/{transport} {nodes}: read {what} = {value} " f"in {elapsed_ms:.0f} ms",
+    )
+
+
 async def probe_plc(probe: Probe) -> Check:
     """Connect to one PLC and read one value; never raises."""
+    if probe.plc.protocol == FINS:
+        return await _fins_probe(probe)
     refused = await _tcp_row(probe)
     if refused is not None:
         return refused

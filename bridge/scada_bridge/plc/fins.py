@@ -41,9 +41,10 @@ FINS/TCP (port 9600 too) wraps each frame in a 16-byte header, all big-endian::
     command 1: server -> client, data: client node (4), server node (4)
     command 2: FINS frame send (either way), data: a FINS frame as above
 
-The handshake (0, then 1) comes first; its node numbers go into the frames'
-SA1 / DA1. Answers with another service id (a late answer to a request that
-timed out) are skipped, never taken for the current one. A request that gets no
+The handshake (0, then 1) comes first; the client node it assigns goes into
+the frames' SA1 (DA1 stays ``fins_node``). Answers with another service id (a
+late answer to a request that timed out) are skipped, never taken for the
+current one. A request that gets no
 matching answer within ``timeout`` is sent again ``retries`` times, then the PLC
 is :class:`PlcUnreachable`.
 
@@ -355,8 +356,10 @@ class _Tcp(_Transport):
         command, data = await self._message()
         if command != TCP_NODE_ANSWER or len(data) < 8:
             raise PlcRefused(f"FINS/TCP handshake answered with command {command}")
+        # Frames must carry the node the server assigned us; the destination stays the
+        # configured PLC node (the server's own node is the Ethernet unit's).
         self.source = int.from_bytes(data[0:4], "big")
-        self.destination = int.from_bytes(data[4:8], "big")
+        self.server_node = int.from_bytes(data[4:8], "big")
 
     async def _message(self) -> tuple[int, bytes]:
         assert self._reader is not None
