@@ -1,7 +1,10 @@
-"""Benchmark: the asyncio poller against a naive synchronous loop, in the same run.
+"""Benchmark: the asyncio poller against a naive synchronous loop, Modbus and FINS, in one run.
 
 50 simulated PLCs (``scada-bridge simulate``, a separate process, so its CPU is
-not counted), 100 holding registers each, polled every 1 s. Measured:
+not counted), 100 words each (Modbus holding registers, or FINS DM words),
+polled every 1 s. Modbus and FINS are measured one after the other, each in a
+process of its own (so one's memory is not counted in the other's), and printed
+side by side. Measured:
 
 * poller: the real :class:`scada_bridge.poller.Poller` for ``--seconds``:
   CPU of this process (user + system, % of one core), peak resident memory,
@@ -14,15 +17,20 @@ not counted), 100 holding registers each, polled every 1 s. Measured:
 Real PLCs take milliseconds to answer; ``--delay`` (default 0.005 s) makes the
 simulator do the same. ``--delay 0`` shows the CPU-bound localhost case.
 
+The naive loop is Modbus only; for FINS the poller's figures stand next to the
+Modbus poller's.
+
 Run (PostgreSQL on 127.0.0.1:5432, user postgres)::
 
     .venv/bin/python bench/bench_poller.py [--plcs 50] [--registers 100] [--seconds 20]
+    .venv/bin/python bench/bench_poller.py --protocol fins      # one protocol only
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import resource
@@ -57,14 +65,17 @@ def free_ports(n: int) -> list[int]:
     return ports
 
 
-def write_config(path: Path, uri: str, ports: list[int], registers: int) -> None:
+def write_config(
+    path: Path, uri: str, ports: list[int], registers: int, protocol: str = "modbus"
+) -> None:
+    where = 'area = "DM"' if protocol == "fins" else 'table = "holding_register"'
     conditions = "".join(
         f"""
   [[plc.condition]]
   equipment = "eq{a}"
   failure_code = "F{a}"
   description = "register {a} non-zero"
-  table = "holding_register"
+  {where}
   address = {a}
 """
         for a in range(registers)
@@ -73,6 +84,7 @@ def write_config(path: Path, uri: str, ports: list[int], registers: int) -> None
         f"""
 [[plc]]
 name = "plc{i:02d}"
+protocol = "{protocol}"
 host = "127.0.0.1"
 port = {port}
 interval = 1.0
@@ -170,17 +182,8 @@ def measure_naive(config, registers: int, rounds: int) -> list[float]:
     return times
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--plcs", type=int, default=50)
-    parser.add_argument("--registers", type=int, default=100)
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--delay", type=float, default=0.005, help="simulated PLC answer time")
-    parser.add_argument("--rounds", type=int, default=10, help="full cycles timed per method")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
-
+def run_one(args: argparse.Namespace) -> dict[str, float]:
+    """Simulator process, poller and cycles for one protocol; the figures as a dict."""
     dbname = f"bench_poller_{uuid.uuid4().hex[:8]}"
     admin = psycopg2.connect(ADMIN_DSN + " dbname=postgres")
     admin.autocommit = True
@@ -194,7 +197,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "bench.toml"
             ports = free_ports(args.plcs)
-            write_config(path, uri, ports, args.registers)
+            write_config(path, uri, ports, args.registers, args.protocol)
             config = load(path)
             sim = subprocess.Popen(
                 [
@@ -210,7 +213,7 @@ def main() -> int:
                 stdout=subprocess.DEVNULL,
             )
             deadline = time.monotonic() + 30
-            for port in ports:
+            for port in ports:  # FINS is served on TCP too: the same readiness check
                 while True:
                     try:
                         socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -221,42 +224,82 @@ def main() -> int:
                         time.sleep(0.1)
 
             result = asyncio.run(measure_poller(config, args.seconds))
-            async_cycle = asyncio.run(measure_async_cycle(config, args.rounds))
-            naive_cycle = measure_naive(config, args.registers, args.rounds)
+            cycle = asyncio.run(measure_async_cycle(config, args.rounds))
+            result["cycle_ms"] = statistics.median(cycle) * 1000
+            if args.protocol == "modbus":
+                naive = measure_naive(config, args.registers, args.rounds)
+                result["naive_ms"] = statistics.median(naive) * 1000
     finally:
         if sim is not None:
             sim.terminate()
             sim.wait(10)
         admin.cursor().execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         admin.close()
+    result["ru_maxrss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
 
-    a, n = statistics.median(async_cycle), statistics.median(naive_cycle)
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--plcs", type=int, default=50)
+    parser.add_argument("--registers", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--delay", type=float, default=0.005, help="simulated PLC answer time")
+    parser.add_argument("--rounds", type=int, default=10, help="full cycles timed per method")
+    parser.add_argument("--protocol", choices=("both", "modbus", "fins"), default="both")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
+
+    if args.json:
+        print(json.dumps(run_one(args)))
+        return 0
+    protocols = ("modbus", "fins") if args.protocol == "both" else (args.protocol,)
+    results = {}
+    for protocol in protocols:  # a process each: memory figures of one protocol alone
+        argv = [__file__, "--protocol", protocol, "--json"]
+        for name in ("plcs", "registers", "seconds", "delay", "rounds"):
+            argv += [f"--{name}", str(getattr(args, name))]
+        out = subprocess.run(
+            [sys.executable, *argv],
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout
+        results[protocol] = json.loads(out.strip().splitlines()[-1])
+
     print(
-        f"{args.plcs} PLCs x {args.registers} holding registers, interval 1 s, "
+        f"{args.plcs} PLCs x {args.registers} words, interval 1 s, "
         f"simulated answer time {args.delay * 1000:g} ms, {args.seconds:g} s measured"
     )
-    print(f"{'':34}{'result':>12}  target")
-    print(f"{'full cycle, asyncio poller (median)':34}{a * 1000:>10.1f} ms")
-    print(f"{'full cycle, naive sync loop (median)':34}{n * 1000:>10.1f} ms")
-    print(f"{'speed-up':34}{n / a:>11.1f}x  >= 10x")
-    print(f"{'poller CPU, % of one core':34}{result['cpu_percent']:>11.1f}%  < 25 %")
-    print(f"{'poller peak RSS':34}{result['rss_mib']:>9.1f} MiB")
-    period = result["max_period_s"]
-    print(f"{'longest time between two polls':34}{period:>10.3f} s  ~1 s (the interval)")
-    print(
-        f"{'fewest polls of one PLC':34}{result['min_polls']:>12}  "
-        f"~{result['expected_polls']:.0f} expected; PLCs not ok: {result['down']}"
-    )
-    print(
-        f"peak RSS of the whole bench process (ru_maxrss): "
-        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MiB"
-    )
-    ok = (
-        n / a >= 10
-        and result["cpu_percent"] < 25
-        and result["max_period_s"] <= 1.05
-        and result["down"] == 0
-    )
+    print(f"{'':36}" + "".join(f"{p:>12}" for p in protocols) + "  target")
+
+    def row(label: str, key: str, fmt: str, target: str = "") -> None:
+        cells = "".join(
+            f"{format(results[p][key], fmt):>12}" if key in results[p] else f"{'-':>12}"
+            for p in protocols
+        )
+        print(f"{label:36}{cells}  {target}")
+
+    row("full cycle, asyncio poller (ms)", "cycle_ms", ".1f")
+    row("full cycle, naive sync loop (ms)", "naive_ms", ".1f")
+    row("poller CPU, % of one core", "cpu_percent", ".1f", "< 25 %")
+    row("poller peak RSS (MiB)", "rss_mib", ".1f")
+    row("longest time between two polls (s)", "max_period_s", ".3f", "~1 s (the interval)")
+    row("fewest polls of one PLC", "min_polls", "d", f"~{args.seconds:.0f} expected")
+    row("PLCs not ok", "down", "d", "0")
+    row("peak RSS, whole process (MiB)", "ru_maxrss_mib", ".1f")
+    ok = True
+    for p in protocols:
+        r = results[p]
+        ok = ok and r["cpu_percent"] < 25 and r["max_period_s"] <= 1.05 and r["down"] == 0
+        if "naive_ms" in r:
+            print(
+                f"{'speed-up over the naive loop':36}{r['naive_ms'] / r['cycle_ms']:>11.1f}x"
+                "  >= 10x (Modbus)"
+            )
+            ok = ok and r["naive_ms"] / r["cycle_ms"] >= 10
     print("targets met" if ok else "TARGETS NOT MET")
     return 0 if ok else 1
 

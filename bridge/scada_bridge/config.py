@@ -27,7 +27,9 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 from .errors import ConfigError
 from .events import SEVERITIES
-from .plc import fins as _fins
+from .plc.fins import AREA_WORDS, AREAS, MAX_WORDS, TRANSPORTS, default_node
+from .plc.fins import DEFAULT_PORT as FINS_PORT
+from .plc.fins import PROTOCOL as FINS
 from .plc.modbus import (
     BIT_TABLES,
     COIL,
@@ -80,7 +82,6 @@ WHENS = ("nonzero", "bit", "equal", "above", "below")
 ORDERS = ("big", "little")
 
 MODBUS = "modbus"
-FINS = _fins.PROTOCOL
 PROTOCOLS = (MODBUS, FINS)
 #: Mailbox failure codes that mean "no failure": such a record is acknowledged, not stored.
 DEFAULT_IGNORE = ("", "0", "NONE", "NO_FAILURE", "NO_ERROR", "NO ERROR")
@@ -181,7 +182,7 @@ class Plc:
     fins_node: int = field(default=0, metadata={"protocol": FINS})
     #: FINS source node (SA1); None: 254 (253 when the PLC is 254); FINS/TCP: assigned.
     fins_source_node: int | None = field(default=None, metadata={"protocol": FINS})
-    fins_max_words: int = field(default=_fins.MAX_WORDS, metadata={"protocol": FINS})
+    fins_max_words: int = field(default=MAX_WORDS, metadata={"protocol": FINS})
     interval: float = 1.0
     timeout: float = 1.0
     retries: int = 0
@@ -505,7 +506,7 @@ def _plc(t: _Table) -> Plc:
     byte_order = t.choice("byte_order", ORDERS, "big")
     word_order = t.choice("word_order", ORDERS, "big")
     fins = protocol == FINS
-    max_words = t.integer("fins_max_words", _fins.MAX_WORDS, 1, _fins.MAX_WORDS) if fins else 0
+    max_words = t.integer("fins_max_words", MAX_WORDS, 1, MAX_WORDS) if fins else 0
     limit = max_words if fins else MAX_REGISTERS
     conditions = tuple(
         _condition(c, protocol, byte_order, word_order) for c in t.tables("condition")
@@ -516,13 +517,13 @@ def _plc(t: _Table) -> Plc:
     _check_overlaps(t, conditions, mailbox)
     node, source = 0, None
     if fins:
-        if not t.has("fins_node") and not 1 <= _fins.default_node(host) <= 254:
+        if not t.has("fins_node") and not 1 <= default_node(host) <= 254:
             t.fail(
                 "fins_node",
                 f"missing: host {host!r} has no last octet to take the node from; give the "
                 "PLC's FINS node number (1..254, its node address setting)",
             )
-        node = t.integer("fins_node", _fins.default_node(host), 1, 254)
+        node = t.integer("fins_node", default_node(host), 1, 254)
         if t.has("fins_source_node"):
             source = t.integer("fins_source_node", None, 1, 254)
             if source == node:
@@ -531,12 +532,12 @@ def _plc(t: _Table) -> Plc:
         name=name,
         host=host,
         protocol=protocol,
-        port=t.integer("port", _fins.DEFAULT_PORT if fins else 502, 1, 65535),
+        port=t.integer("port", FINS_PORT if fins else 502, 1, 65535),
         device_id=t.integer("device_id", 1, 0, 255),
-        fins_transport=t.choice("fins_transport", _fins.TRANSPORTS, "udp"),
+        fins_transport=t.choice("fins_transport", TRANSPORTS, "udp"),
         fins_node=node,
         fins_source_node=source,
-        fins_max_words=max_words or _fins.MAX_WORDS,
+        fins_max_words=max_words or MAX_WORDS,
         interval=interval,
         timeout=timeout,
         retries=t.integer("retries", 0, 0, 10),
@@ -550,13 +551,13 @@ def _plc(t: _Table) -> Plc:
 
 def _area_size(table: str) -> int:
     """Words (bits) an area or table holds: its addresses are 0..size-1."""
-    return _fins.AREA_WORDS.get(table, MAX_ADDRESS + 1)
+    return AREA_WORDS.get(table, MAX_ADDRESS + 1)
 
 
 def _condition(t: _Table, protocol: str, byte_order: str, word_order: str) -> Condition:
     t.only_for(Condition, protocol)
     if protocol == FINS:
-        table = t.choice("area", _fins.AREAS)
+        table = t.choice("area", AREAS)
     else:
         table = t.choice("table", TABLES)
     bits = table in BIT_TABLES
@@ -624,7 +625,7 @@ def _span(t: _Table, key: str, last: int, limit: int) -> Span:
 
 def _mailbox(t: _Table, protocol: str, byte_order: str, limit: int) -> Mailbox:
     t.only_for(Mailbox, protocol)
-    area = t.choice("area", _fins.AREAS, "DM") if protocol == FINS else HOLDING_REGISTER
+    area = t.choice("area", AREAS, "DM") if protocol == FINS else HOLDING_REGISTER
     last = _area_size(area) - 1
     flag = t.integer("flag", None, 0, last, required=True)
     time = t.integer("time", None, 0, last - 5, required=True)
