@@ -38,6 +38,16 @@ _WALL_FORMATS = (
 )
 
 
+#: The old module's ``connection_status`` for each PLC state of SCADA > PLCs.
+_CONNECTION = {
+    "ok": "connected",
+    "unreachable": "disconnected",
+    "error": "error",
+    "stale": "stale",
+    "unknown": "unknown",
+}
+
+
 class ScadaApi(models.AbstractModel):
     _inherit = "scada.api"
 
@@ -67,9 +77,11 @@ class ScadaApi(models.AbstractModel):
     def _equipment_json(self, code: str) -> dict | None:
         """The equipment with this SCADA code, its failures at a glance; None if unknown.
 
-        ``plc`` stays None: the PLC's state lives in the SCADA database, and
-        opening a connection there on every API call would tie a worker to
-        that database's health (SCADA > PLCs and ``scada-bridge doctor`` read it).
+        ``plc`` is the state of the PLC that reported its last failure, as
+        Odoo last read it (SCADA > PLCs keeps that mirror): None when unknown
+        or when the caller may not read PLC status. The SCADA database itself
+        is not asked: a connection there on every API call would tie a worker
+        to that database's health.
         """
         Equipment = self.env["maintenance.equipment"]
         equipment = Equipment.search(
@@ -89,7 +101,35 @@ class ScadaApi(models.AbstractModel):
             "is_active": equipment.active,
             "active_failures": active,
             "last_failure": self._report_json(last)[0] if last else None,
-            "plc": None,
+            "plc": self._plc_json(domain),
+        }
+
+    @api.model
+    def _plc_json(self, domain: list) -> dict | None:
+        """The mirrored status of the PLC that last reported a failure of ``domain``."""
+        Status = self.env["scada.plc.status"]
+        if not Status.has_access("read"):
+            return None
+        reported = self.env["scada.failure.report"].search(
+            domain + [("device", "!=", False)], order="started_at desc, id desc", limit=1
+        )
+        if not reported:
+            return None
+        status = Status.search(
+            [("device", "=", reported.device)], order="read_at desc, id desc", limit=1
+        )
+        if not status:
+            return None
+        tz = self._plant_tz()
+        return {
+            "device": status.device,
+            "state": status.status,
+            "connection_status": _CONNECTION.get(status.status, "unknown"),
+            "since": self._plant_wall_time(status.state_since, tz),
+            "last_connected": self._plant_wall_time(status.last_success_at, tz),
+            "last_poll": self._plant_wall_time(status.last_poll_at, tz),
+            "last_error": status.last_error or None,
+            "read_at": self._plant_wall_time(status.read_at, tz),
         }
 
     # -- period report ------------------------------------------------------------

@@ -9,6 +9,7 @@ import json
 from datetime import datetime
 
 from freezegun import freeze_time
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tests.common import Opener
 
@@ -100,6 +101,32 @@ class TestApiOldRoutes(ScadaApiCase):
         unknown = self.get({"code": "silo999"}, self.bot_key, path="/api/scada/equipment")
         self.assertEqual(unknown.status_code, 404)
         self.assertIn("silo999", unknown.json()["message"])
+
+    def test_equipment_shows_the_plc_state_when_known(self):
+        source = self.env["scada.source"].create(
+            {"name": "Line 1", "connection_uri": "postgresql://reader@127.0.0.1:1/none"}
+        )
+        # The mirror SCADA > PLCs keeps of scada.plc_status (as its last refresh read it).
+        self.env["scada.plc.status"].create(
+            {
+                "source_id": source.id,
+                "device": "plc-1",
+                "state": "ok",
+                "last_poll_at": fields.Datetime.now(),
+                "last_success_at": "2026-02-15 01:00:00",
+                "read_at": fields.Datetime.now(),
+            }
+        )
+        self.assertEqual(self.post(self.event(device="plc-1"), self.bot_key).status_code, 201)
+        path = "/api/scada/equipment/silo101"
+        plc = self.get(key=self.reader_key, path=path).json()["data"]["plc"]
+        self.assertEqual(
+            (plc["device"], plc["state"], plc["connection_status"], plc["last_connected"]),
+            ("plc-1", "ok", "connected", "2026-02-15 08:00:00"),  # plant time, UTC+7
+        )
+        # The integration group may not read PLC status: the rest, without it.
+        data = self.get(key=self.bot_key, path=path).json()["data"]
+        self.assertEqual((data["active_failures"], data["plc"]), (1, None))
 
     def test_equipment_for_old_clients_session(self):
         bot = self.session("scada_bot", "scada_bot-pass-1")
