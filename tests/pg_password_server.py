@@ -36,7 +36,9 @@ def free_port() -> int:
 def _as_postgres(cmd: list[str]) -> list[str]:
     # initdb and postgres refuse to run as root; CI runs as root.
     if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *cmd]
+        # runuser lives in /usr/sbin, which a minimal PATH (cron, env -i) leaves out.
+        runuser = shutil.which("runuser") or "/usr/sbin/runuser"
+        return [runuser, "-u", "postgres", "--", *cmd]
     return cmd
 
 
