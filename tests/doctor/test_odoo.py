@@ -36,17 +36,23 @@ def _free_port() -> int:
 
 
 def _odoo_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    """A time as the module's ``_iso`` sends it: Odoo's naive UTC datetime + '+00:00'."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0).isoformat() + (
+        "+00:00"
+    )
 
 
 def _status(now: datetime = NOW, **overrides) -> dict:
-    """A healthy status as of ``now``: pulled a minute ago, next pull in 30 s."""
+    """A healthy status as of ``now`` (pulled a minute ago, next pull in 30 s), in the
+    shape ``scada.source._status_json()`` answers (models/scada_source.py): the cron
+    interval as "N type" text, times in ISO 8601 with their offset, null for no value
+    (never Odoo's False), and the plant time zone."""
     last = _odoo_time(now - timedelta(minutes=1))
     body = {
         "module": {"name": "scada_failure_report", "version": "18.0.1.0.0"},
         "cron": {
             "active": True,
-            "interval": {"number": 1, "type": "minutes"},
+            "interval": "1 minutes",
             "lastcall": last,
             "nextcall": _odoo_time(now + timedelta(seconds=30)),
             "failure_count": 0,
@@ -59,10 +65,11 @@ def _status(now: datetime = NOW, **overrides) -> dict:
                 "state": "ok",
                 "last_pull_at": last,
                 "last_success_at": last,
-                "last_error": False,
+                "last_error": None,
                 "cursor": "0:0",
             }
         ],
+        "plant_tz": {"name": "UTC", "set": True, "users": {"UTC": 2}},
         "user": "scada-integration",
     }
     body.update(overrides)
@@ -250,7 +257,11 @@ def test_failing_cron_shows_its_failure_count(odoo):
 
 
 def test_overdue_cron_points_at_cron_threads(odoo):
-    cron = {**_status()["cron"], "lastcall": "2026-11-29 03:00:00", "nextcall": "2026-11-29 03:01"}
+    cron = {
+        **_status()["cron"],
+        "lastcall": "2026-11-29T03:00:00+00:00",
+        "nextcall": "2026-11-29T03:01:00+00:00",
+    }
     odoo.status = _status(cron=cron)
     row = _rows(odoo_checks(odoo.url, KEY, now=NOW).checks)["scheduled pull"]
     assert not row.ok
@@ -264,7 +275,7 @@ def test_source_error_is_shown_with_its_fix(odoo):
         "state": "error",
         "last_error": "connection refused at scada-db:5432: no PostgreSQL listens there: "
         "check the server is running",
-        "last_success_at": "2026-11-29 04:00:00",
+        "last_success_at": "2026-11-29T04:00:00+00:00",
     }
     odoo.status = _status(sources=[source])
     row = _rows(odoo_checks(odoo.url, KEY, now=NOW).checks)["source 'Plant'"]
@@ -366,4 +377,47 @@ def test_plant_time_zone_of_the_plant_is_fine(odoo):
 
 
 def test_module_without_plant_time_zone_adds_no_row(odoo):
+    """An older module's status has no plant_tz: no row rather than a false alarm."""
+    odoo.status = {k: v for k, v in _status().items() if k != "plant_tz"}
     assert "plant time zone" not in _rows(odoo_checks(odoo.url, KEY, now=NOW).checks)
+
+
+def test_a_fresh_install_with_nulls_everywhere_reads_as_such(odoo):
+    """Right after installing: the cron never ran, the source never pulled, no version
+    recorded yet. Nulls are facts to show, not errors and never a crash."""
+    cron = {**_status()["cron"], "lastcall": None, "nextcall": _odoo_time(NOW)}
+    source = {
+        **_status()["sources"][0],
+        "state": "new",
+        "last_pull_at": None,
+        "last_success_at": None,
+        "last_error": None,
+        "cursor": None,
+    }
+    odoo.status = _status(
+        module={"name": "scada_failure_report", "version": None}, cron=cron, sources=[source]
+    )
+    result = odoo_checks(odoo.url, KEY, now=NOW)
+    rows = _rows(result.checks)
+    assert rows["scheduled pull"].ok
+    assert "every 1 minute, never run yet" in rows["scheduled pull"].detail
+    assert rows["source 'Plant'"].ok
+    assert rows["source 'Plant'"].detail == "state new, no successful pull yet"
+    assert result.cursor is None  # no cursor: the backlog is not counted from one
+
+
+def test_times_with_an_offset_are_read_as_such(odoo):
+    """The module sends UTC with '+00:00'; a proxy or a later version may send another
+    offset or 'Z': the age is the same instant either way."""
+    plus_seven = (NOW - timedelta(hours=2)).astimezone(timezone(timedelta(hours=7)))
+    source = {
+        **_status()["sources"][0],
+        "state": "error",
+        "last_error": "connection refused at scada-db:5432",
+        "last_success_at": plus_seven.isoformat(),
+        "last_pull_at": (NOW - timedelta(minutes=1)).isoformat().replace("+00:00", "Z"),
+    }
+    odoo.status = _status(sources=[source])
+    row = _rows(odoo_checks(odoo.url, KEY, now=NOW).checks)["source 'Plant'"]
+    assert "last success 2 h" in row.detail
+    assert "(last pull 60 s ago)" in row.detail
