@@ -2,7 +2,7 @@
 
 Byte patterns are written out by hand from the Modbus convention (register =
 high byte first), not computed with the code under test. The end-to-end test
-reads each type from a real pymodbus server through the poller's own code.
+has the real poller read each type from the simulator's Modbus server and store it.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from scada_bridge.config import (
     INPUT_REGISTER,
     Condition,
 )
-from scada_bridge.plc.modbus import ModbusDriver
-from scada_bridge.plc.planning import plan_reads
 from scada_bridge.plc.registers import (
     BadBcd,
     condition_registers,
@@ -177,9 +175,20 @@ def test_simulator_writes_make_each_condition_true_and_false(kw):
         assert condition_true(cond, condition_value(cond, regs)) is active
 
 
-def test_every_type_and_order_read_from_a_real_modbus_server(tmp_path):
-    """Write PLC-side patterns over Modbus TCP, read them back the way the poller does."""
-    from tests.poller_fixtures import free_port, simulated, write_config
+def test_every_type_and_order_read_by_the_real_poller_from_the_simulator(tmp_path, scada_uri):
+    """PLC-side patterns written into the simulator over its Modbus server; the poller
+    itself (its read plan, its Modbus driver, its decoding) reads them and stores the
+    value it decoded in each event's payload, in the SCADA database."""
+    from tests.poller_fixtures import (
+        Running,
+        config_text,
+        free_port,
+        plc_block,
+        rows,
+        simulated,
+        wait_until,
+        write_config,
+    )
 
     port = free_port()
     conditions = "".join(
@@ -187,7 +196,7 @@ def test_every_type_and_order_read_from_a_real_modbus_server(tmp_path):
 [[plc.condition]]
 equipment = "e{i}"
 failure_code = "F"
-description = "d"
+description = "{type_} {bo}/{wo}"
 table = "input_register"
 address = {i * 2}
 type = "{type_}"
@@ -198,28 +207,25 @@ word_order = "{wo}"
     )
     config = write_config(
         tmp_path / "p.toml",
-        f'[database]\nuri = "postgresql://x@h/db"\n[[plc]]\nname = "p"\nhost = "127.0.0.1"\n'
-        f"port = {port}\n{conditions}",
+        config_text(scada_uri, tmp_path / "state", plc_block("p", port, conditions)),
     )
+    stored = "SELECT equipment_code, payload FROM scada.equipment_failure ORDER BY id"
 
     async def scenario():
         async with simulated(config) as sim:
             for i, (_, _, _, _, regs) in enumerate(CASES):
                 await sim.write("p", INPUT_REGISTER, i * 2, regs)
-            driver = ModbusDriver("p", "127.0.0.1", port)
-            (read,) = plan_reads([(c.table, c.address, c.width) for c in config.plcs[0].conditions])
-            try:
-                return await driver.read_words(read.area, read.address, read.count)
-            finally:
-                driver.close()
+            async with Running(config):
+                await wait_until(
+                    lambda: len(rows(scada_uri, stored)) == len(CASES),
+                    timeout=60,
+                    what=f"{len(CASES)} raises (every value is nonzero)",
+                )
 
-    registers = asyncio.run(scenario())
-    for cond, (value, *_rest) in zip(config.plcs[0].conditions, CASES, strict=True):
-        got = decode_number(
-            registers[cond.address : cond.address + cond.width],
-            cond.type,
-            cond.byte_order,
-            cond.word_order,
-        )
-        assert got == value, (cond.type, cond.byte_order, cond.word_order)
+    asyncio.run(scenario())
+    decoded = {equipment: payload for equipment, payload in rows(scada_uri, stored)}
+    for i, (value, type_, bo, wo, regs) in enumerate(CASES):
+        payload = decoded[f"e{i}"]
+        assert payload["registers"] == regs, (type_, bo, wo)
+        assert payload["value"] == value, (type_, bo, wo)
     assert struct.pack(">f", 1.5) == b"\x3f\xc0\x00\x00"  # the pattern used above
