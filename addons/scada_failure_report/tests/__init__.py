@@ -1,5 +1,6 @@
 from . import (
     test_api_compat,
+    test_api_doctor,
     test_api_doorbell,
     test_api_endpoints,
     test_api_fuzz,
