@@ -1,8 +1,13 @@
 from . import (
     maintenance_equipment,
+    maintenance_request,
+    res_company,
     res_config_settings,
     scada_api,
     scada_api_old_routes,
+    scada_equipment_reliability,
+    scada_failure_code,
+    scada_failure_maintenance,
     scada_failure_report,
     scada_pending_clear,
     scada_plc_status,

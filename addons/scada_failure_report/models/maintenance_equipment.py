@@ -20,6 +20,39 @@ class MaintenanceEquipment(models.Model):
         compute="_compute_scada_failure_count",
         groups="scada_failure_report.group_scada_user",
     )
+    scada_kpi_days = fields.Integer(
+        string="Reliability Window (days)",
+        compute="_compute_scada_kpis",
+        groups="scada_failure_report.group_scada_user",
+    )
+    scada_downtime_hours = fields.Float(
+        string="SCADA Downtime (h)",
+        compute="_compute_scada_kpis",
+        groups="scada_failure_report.group_scada_user",
+        help="Hours of the window with at least one SCADA failure active.",
+    )
+    scada_failure_window_count = fields.Integer(
+        string="SCADA Failures in Window",
+        compute="_compute_scada_kpis",
+        groups="scada_failure_report.group_scada_user",
+    )
+    scada_mtbf_hours = fields.Float(
+        string="SCADA MTBF (h)",
+        compute="_compute_scada_kpis",
+        groups="scada_failure_report.group_scada_user",
+        help="Hours running per failure started in the window, from SCADA failure times.",
+    )
+    scada_mttr_hours = fields.Float(
+        string="SCADA MTTR (h)",
+        compute="_compute_scada_kpis",
+        groups="scada_failure_report.group_scada_user",
+        help="Downtime hours per failure ended in the window, from SCADA failure times.",
+    )
+    scada_availability = fields.Float(
+        string="SCADA Availability (%)",
+        compute="_compute_scada_kpis",
+        groups="scada_failure_report.group_scada_user",
+    )
 
     _sql_constraints = [
         (
@@ -37,6 +70,27 @@ class MaintenanceEquipment(models.Model):
         )
         for equipment in self:
             equipment.scada_failure_count = counts.get(equipment, 0)
+
+    def _compute_scada_kpis(self) -> None:
+        Reliability = self.env["scada.equipment.reliability"]
+        rows = {
+            row.equipment_id.id: row
+            for row in Reliability.search_fetch(
+                [("equipment_id", "in", self.ids)],
+                ["equipment_id", "failure_count", "downtime_hours", "mtbf_hours", "mttr_hours"]
+                + ["availability", "window_hours"],
+            )
+        }
+        days = Reliability._kpi_days()
+        for equipment in self:
+            row = rows.get(equipment.id)
+            equipment.scada_kpi_days = days
+            equipment.scada_failure_window_count = row.failure_count if row else 0
+            equipment.scada_downtime_hours = row.downtime_hours if row else 0.0
+            equipment.scada_mttr_hours = row.mttr_hours if row else 0.0
+            # A new (unsaved) or archived equipment has no row: no failure, full window.
+            equipment.scada_mtbf_hours = row.mtbf_hours if row else days * 24.0
+            equipment.scada_availability = row.availability if row else 100.0
 
     def action_view_scada_failures(self) -> dict:
         self.ensure_one()

@@ -1,9 +1,12 @@
-"""Settings > SCADA: the plant's time zone, for pushed times written without an offset."""
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Settings > SCADA: plant time zone, maintenance requests, alerts, reliability window."""
 
 from odoo import fields, models
 from odoo.addons.base.models.res_partner import _tz_get
 
 from .scada_api import PLANT_TZ_PARAM
+from .scada_equipment_reliability import KPI_DAYS_PARAM
 
 
 class ResConfigSettings(models.TransientModel):
@@ -20,4 +23,20 @@ class ResConfigSettings(models.TransientModel):
         "SCADA middleware sends) is read as a wall-clock time of this zone, and the old "
         "clients' reports count days in it. Unset, the company administrator's time zone "
         "is used (else UTC).",
+    )
+    scada_request_min_severity = fields.Selection(
+        related="company_id.scada_request_min_severity", readonly=False
+    )
+    scada_alert_min_severity = fields.Selection(
+        related="company_id.scada_alert_min_severity", readonly=False
+    )
+    scada_clear_on_request_done = fields.Boolean(
+        related="company_id.scada_clear_on_request_done", readonly=False
+    )
+    scada_kpi_days = fields.Integer(
+        string="Reliability Window (days)",
+        config_parameter=KPI_DAYS_PARAM,
+        default=30,
+        help="Downtime, MTBF, MTTR and availability are computed over this many days "
+        "ending now.",
     )

@@ -464,6 +464,7 @@ class ScadaApi(models.AbstractModel):
             "duration_minutes": minutes,
             "origin": report.origin or None,
             "device": report.device or None,
+            "reported_by": report.reported_by.name or None,
             "date": self._plant_wall_time(report.started_at, tz),
         }
 

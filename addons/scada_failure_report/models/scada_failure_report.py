@@ -26,6 +26,8 @@ from scada_bridge.events import (
 
 _logger = logging.getLogger(__name__)
 
+GROUP_MANAGER = "scada_failure_report.group_scada_manager"
+
 #: Bulk ingest: no tracking values, no "created" note, no follower per record.
 INGEST_CONTEXT = {
     "tracking_disable": True,
@@ -36,7 +38,7 @@ INGEST_CONTEXT = {
 }
 
 SEVERITY_SELECTION = [(s, s.capitalize()) for s in SEVERITIES]
-ORIGIN_SELECTION = [("pull", "Pull"), ("push", "Push")]
+ORIGIN_SELECTION = [("pull", "Pull"), ("push", "Push"), ("manual", "Manual")]
 RESULTS = ("created", "cleared", "pending", "duplicate")
 
 
@@ -66,10 +68,39 @@ class ScadaFailureReport(models.Model):
         help="The equipment whose SCADA code matches the event's equipment code.",
     )
     failure_code = fields.Char(readonly=True, index=True)
+    failure_code_id = fields.Many2one(
+        "scada.failure.code",
+        string="Code",
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The failure code's record (Configuration > Failure Codes), made at ingest "
+        "when a code is met for the first time.",
+    )
+    maintenance_request_id = fields.Many2one(
+        "maintenance.request",
+        string="Maintenance Request",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        copy=False,
+        help="The corrective request this failure opened or was linked to.",
+    )
     description = fields.Text(readonly=True)
     severity = fields.Selection(SEVERITY_SELECTION, readonly=True, index=True)
-    started_at = fields.Datetime(required=True, readonly=True, index=True)
+    started_at = fields.Datetime(
+        required=True, readonly=True, index=True, default=fields.Datetime.now
+    )
     cleared_at = fields.Datetime(readonly=True, tracking=True)
+    cleared_by = fields.Many2one(
+        "res.users",
+        readonly=True,
+        copy=False,
+        help="Who resolved the failure by hand; empty when its PLC cleared it.",
+    )
+    resolve_note = fields.Text(readonly=True, copy=False)
+    reported_by = fields.Many2one(
+        "res.users", readonly=True, copy=False, help="Who recorded a manual failure."
+    )
     duration = fields.Float(
         string="Duration (hours)",
         compute="_compute_duration",
@@ -110,10 +141,10 @@ class ScadaFailureReport(models.Model):
         ("clear_uid_uniq", "unique(clear_uid)", "This clear event is already recorded."),
     ]
 
-    @api.depends("clear_uid")
+    @api.depends("cleared_at")
     def _compute_state(self) -> None:
         for report in self:
-            report.state = _state(report.clear_uid)
+            report.state = _state(report.cleared_at)
 
     @api.depends("started_at", "cleared_at")
     def _compute_duration(self) -> None:
@@ -125,6 +156,51 @@ class ScadaFailureReport(models.Model):
         for report in self:
             equipment = report.equipment_id.name or report.equipment_code
             report.display_name = " - ".join(filter(None, [equipment, report.failure_code]))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A failure recorded in the form (or over RPC) is a manual entry through the ingest.
+
+        Only the superuser and SCADA managers may store a pulled or pushed
+        failure as such (data fixes, imports); anyone else's create is an
+        operator's entry: a fresh event uid, origin ``manual``, the user as
+        reporter, and the same requests and alerts as a pulled failure.
+        """
+        manual = [v for v in vals_list if v.get("origin", "manual") == "manual"]
+        if manual or not (self.env.su or self.env.user.has_group(GROUP_MANAGER)):
+            return self.env["scada.failure.maintenance"]._create_manual(vals_list)
+        return super().create(vals_list)
+
+    def _create_ingested(self, vals_list: list[dict]) -> "ScadaFailureReport":
+        """The ingest's own create, past the manual-entry path (not callable over RPC)."""
+        return super().create(vals_list)
+
+    def action_resolve(self) -> dict:
+        """Open the Resolve wizard for the active failures selected."""
+        self.env["scada.failure.resolve"]._check_may_resolve()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Resolve failure"),
+            "res_model": "scada.failure.resolve",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    def action_view_maintenance_request(self) -> dict:
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "maintenance.request",
+            "res_id": self.maintenance_request_id.id,
+            "view_mode": "form",
+        }
+
+    def _ends_without_plc(self) -> bool:
+        """True when no PLC clear will ever end this failure (mailbox, push, manual)."""
+        self.ensure_one()
+        payload = self.payload if isinstance(self.payload, dict) else {}
+        return self.origin in ("push", "manual") or payload.get("source") == "mailbox"
 
     def action_acknowledge(self) -> bool:
         if not self.env.user.has_group("scada_failure_report.group_scada_manager"):
@@ -154,7 +230,7 @@ class ScadaFailureReport(models.Model):
         ``duplicate``. Runs with the caller's access rights.
         """
         if origin not in dict(ORIGIN_SELECTION):
-            raise ValueError(f"origin must be 'pull' or 'push', not {origin!r}")
+            raise ValueError(f"origin must be 'pull', 'push' or 'manual', not {origin!r}")
         parsed = [self._ingest_parse(event) for event in events]
         known = self._ingest_known_uids([e["event_uid"] for e in parsed])
         results: list[dict[str, Any] | None] = [None] * len(parsed)
@@ -186,6 +262,10 @@ class ScadaFailureReport(models.Model):
             if results[index] is None:  # the same event twice in one call
                 first = results[first_index[event["event_uid"]]]
                 results[index] = _result(event["event_uid"], first["id"], "duplicate")
+        created = self.browse([r["id"] for r in results if r["result"] == "created"])
+        if created:
+            # One bulk step per call: failure codes, corrective requests, alerts.
+            self.env["scada.failure.maintenance"]._after_ingest(created)
         return results
 
     def _ingest_close_stored(
@@ -248,13 +328,15 @@ class ScadaFailureReport(models.Model):
                 **stored,
                 "event_uid": event["event_uid"],
                 "equipment_code": event["equipment_code"],
-                "equipment_id": equipment.get(event["equipment_code"], False),
+                "equipment_id": event.get("equipment_id")
+                or equipment.get(event["equipment_code"], False),
                 "failure_code": event["failure_code"],
                 "description": event["description"],
                 "severity": event["severity"],
                 "started_at": event["occurred_at"],
                 "device": event["device"],
                 "payload": event["payload"],
+                "reported_by": self.env.uid if stored["origin"] == "manual" else False,
             }
             if event["event_uid"] in earlier:
                 first = earlier[event["event_uid"]][0]
@@ -262,7 +344,7 @@ class ScadaFailureReport(models.Model):
             elif event["event_uid"] in clears_by_raise:
                 vals.update(_clear_vals(clears_by_raise[event["event_uid"]][0][1]))
             vals_list.append(vals)
-        by_uid = {report.event_uid: report for report in self.create(vals_list)}
+        by_uid = {report.event_uid: report for report in self._create_ingested(vals_list)}
         for index, event in raises:
             results[index] = _result(event["event_uid"], by_uid[event["event_uid"]].id, "created")
         for raise_uid, pendings in earlier.items():
@@ -348,6 +430,9 @@ class ScadaFailureReport(models.Model):
             "occurred_at": values["occurred_at"].astimezone(timezone.utc).replace(tzinfo=None),
             "device": values["device"] or False,
             "payload": values["payload"],
+            # Only a manual entry names its equipment: pulled and pushed events
+            # are linked by their equipment code.
+            "equipment_id": event.get("equipment_id") or False,
         }
 
     @api.model
@@ -398,9 +483,9 @@ def _result(event_uid: str, report_id: int | bool, result: str) -> dict[str, Any
     return {"event_uid": event_uid, "id": report_id or False, "result": result}
 
 
-def _state(clear_uid: str | bool | None) -> str:
-    """A failure is cleared exactly when its clear event is known."""
-    return "cleared" if clear_uid else "active"
+def _state(cleared_at: datetime | bool | None) -> str:
+    """A failure ends with its PLC clear, a person's Resolve or its request done."""
+    return "cleared" if cleared_at else "active"
 
 
 def _duration(started_at: datetime | None, cleared_at: datetime | None) -> float:

@@ -1,0 +1,1 @@
+from . import scada_failure_resolve
