@@ -19,6 +19,13 @@ the same run:
 
 It prints events/s for each, the ratios, and the resident memory after every
 batch (flat means the pull does not accumulate records across batches).
+
+With ``--requests`` the same backlog is then pulled twice more in the same
+run, into an emptied failure table, with a maintenance equipment for each of
+the 40 equipment codes: once with corrective requests off (the failure code's
+policy ``never``) and once on (``always``: one request per equipment and code,
+every repeat linked to it and noted once per batch). Alerts (critical
+failures) are on in both, as a plant runs them.
 """
 
 from __future__ import annotations
@@ -139,6 +146,57 @@ def bench_naive(env, uri: str, count: int) -> tuple[int, float]:
     return len(batch.events), elapsed
 
 
+def wipe_failures(env) -> None:
+    """Empty what a pull made (failures, waiting clears, requests, activities), keep the rest."""
+    activity_type = env.ref("scada_failure_report.mail_activity_type_scada_failure")
+    env.cr.execute("DELETE FROM mail_activity WHERE activity_type_id = %s", [activity_type.id])
+    env.cr.execute("DELETE FROM scada_failure_report")
+    env.cr.execute("DELETE FROM scada_pending_clear")
+    env.cr.execute("DELETE FROM maintenance_request")
+    env.invalidate_all()
+
+
+def bench_requests(registry, uri: str, batch_size: int) -> dict[str, dict]:
+    """The pull with corrective requests off, then on, on the same backlog and equipment."""
+    import odoo
+
+    figures: dict[str, dict] = {}
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env["maintenance.equipment"].create(
+            [{"name": f"Silo {n}", "scada_code": f"silo{n}"} for n in range(40)]
+        )
+        code = env["scada.failure.code"].search([("code", "=", "START_FAILURE")])
+        source = env["scada.source"].create(
+            {"name": "bench requests", "connection_uri": uri, "batch_size": batch_size}
+        )
+        for policy in ("never", "always"):
+            wipe_failures(env)
+            code.request_policy = policy
+            source.cursor = False
+            cr.commit()
+            started = time.perf_counter()
+            result = source._pull(deadline=time.monotonic() + 3600)
+            elapsed = time.perf_counter() - started
+            requests = env["maintenance.request"].search([])
+            figures[policy] = {
+                "eps": result["read"] / elapsed,
+                "seconds": elapsed,
+                "created": result["created"],
+                "requests": len(requests),
+                "linked": env["scada.failure.report"].search_count(
+                    [("maintenance_request_id", "!=", False)]
+                ),
+                "notes": env["mail.message"].search_count(
+                    [("model", "=", "maintenance.request"), ("res_id", "in", requests.ids)]
+                ),
+                "activities": env["mail.activity"].search_count(
+                    [("activity_type_id.name", "=", "SCADA failure")]
+                ),
+            }
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)
@@ -147,6 +205,11 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep both databases")
     parser.add_argument(
         "--profile", metavar="FILE", help="profile the pull with cProfile, stats to FILE"
+    )
+    parser.add_argument(
+        "--requests",
+        action="store_true",
+        help="also pull the backlog with corrective maintenance requests off, then on",
     )
     args = parser.parse_args()
 
@@ -202,6 +265,7 @@ def main() -> int:
             created = env["scada.failure.report"].search_count([])
             cleared = env["scada.failure.report"].search_count([("state", "=", "cleared")])
             messages = env["mail.message"].search_count([("model", "=", "scada.failure.report")])
+        requests = bench_requests(registry, uri, args.batch_size) if args.requests else None
     finally:
         if not args.keep:
             odoo.sql_db.close_all()
@@ -244,7 +308,19 @@ def main() -> int:
         f"check     {created} failures ({cleared} cleared), {result['duplicate']} duplicates, "
         f"{messages} chatter messages on failures"
     )
+    if requests:
+        off, on = requests["never"], requests["always"]
+        for name, run in (("off", off), ("on ", on)):
+            print(
+                f"requests  {name} (40 equipment, policy {'never' if run is off else 'always'}):"
+                f" {run['eps']:10.0f} events/s ({run['seconds']:.2f} s); "
+                f"{run['created']} failures, {run['requests']} requests, {run['linked']} linked, "
+                f"{run['notes']} request messages, {run['activities']} alert activities"
+            )
+        print(f"ratio     requests on / off = {on['eps'] / off['eps']:.2f}")
     ok = pull_eps >= TARGET_EVENTS_PER_S and created == raised and cleared == args.events - raised
+    if requests:
+        ok = ok and requests["always"]["requests"] == 40 and requests["never"]["requests"] == 0
     print(
         f"target    >= {TARGET_EVENTS_PER_S} events/s and every event once: "
         f"{'PASS' if ok else 'FAIL'}"

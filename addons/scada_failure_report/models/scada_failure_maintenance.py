@@ -283,12 +283,16 @@ class ScadaFailureMaintenance(models.AbstractModel):
                     subtype_xmlid="mail.mt_comment",
                     partner_ids=told.ids,
                 )
-        self.env["mail.activity"].sudo().create(vals_list)
+        # Quiet: the equipment's message above is the one notification; a
+        # failure without equipment tells its manager through the activity alone.
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+            vals_list
+        )
 
     @api.model
     def _open_alert_keys(self, activity_type, keys: list) -> set[tuple[int, int]]:
         """(equipment, code) pairs that already have an open 'SCADA failure' activity."""
-        equipment_ids = list({equipment for equipment, _code in keys})
+        equipment_ids = list({equipment or 0 for equipment, _code in keys})
         self.env["mail.activity"].flush_model()
         self.env["scada.failure.report"].flush_model(["equipment_id", "failure_code_id"])
         self.env["maintenance.request"].flush_model(["equipment_id", "scada_failure_code_id"])
@@ -302,7 +306,7 @@ class ScadaFailureMaintenance(models.AbstractModel):
                  WHERE a.activity_type_id = %(type)s AND a.active
                    AND COALESCE(f.equipment_id, 0) = ANY(%(equipment)s)
                  UNION
-                SELECT r.equipment_id, COALESCE(r.scada_failure_code_id, 0)
+                SELECT COALESCE(r.equipment_id, 0), COALESCE(r.scada_failure_code_id, 0)
                   FROM mail_activity a
                   JOIN maintenance_request r
                     ON a.res_model = 'maintenance.request' AND a.res_id = r.id

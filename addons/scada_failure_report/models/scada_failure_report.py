@@ -166,6 +166,7 @@ class ScadaFailureReport(models.Model):
         operator's entry: a fresh event uid, origin ``manual``, the user as
         reporter, and the same requests and alerts as a pulled failure.
         """
+        self.check_access("create")  # before any check of the values: rights first
         manual = [v for v in vals_list if v.get("origin", "manual") == "manual"]
         if manual or not (self.env.su or self.env.user.has_group(GROUP_MANAGER)):
             return self.env["scada.failure.maintenance"]._create_manual(vals_list)

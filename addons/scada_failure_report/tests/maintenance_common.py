@@ -4,7 +4,7 @@
 
 Failures reach Odoo the two real ways: pulled from the SCADA database
 (``insert`` + ``pull``, as the poller and the cron do) or pushed by the
-integration user (``push``, the API's ingest, run with that user's rights).
+integration user (``push``, the API's own ingest).
 """
 
 import uuid
@@ -95,8 +95,8 @@ class MaintenanceCase(ScadaCase):
         }
 
     def push(self, *events: dict) -> list[dict]:
-        """Ingest as the push API does: with the integration user's own rights."""
-        return self.Report.with_user(self.bot)._ingest_events(list(events), "push")
+        """Ingest as the push API does, as the integration user (its one write)."""
+        return self.env["scada.api"].with_user(self.bot)._ingest_push(list(events))
 
     def failure(self, event: dict):
         self.env.invalidate_all()
