@@ -250,6 +250,7 @@ def test_config_plcs_poller_and_database_all_good(plant, tmp_path, scada_uri):
         "\u2713 SCADA database",
         "\u2713 SCADA database",
         "\u2713 SCADA database",
+        "\u2713 SCADA database",
         # Odoo is not checked here (no --odoo-url, no [odoo] in the config).
         "- Odoo",
     ], proc.stdout
@@ -317,8 +318,9 @@ def test_diagnose_takes_the_database_from_the_config(plant, tmp_path, scada_uri)
         "SCADA database",
         "SCADA database",
         "SCADA database",
+        "SCADA database",
     ]
-    assert [c.ok for c in checks if c.hop != "poller"] == [True] * 8
+    assert [c.ok for c in checks if c.hop != "poller"] == [True] * 9
 
 
 def test_cli_silent_plc_is_one_row_and_nothing_on_stderr(plant, tmp_path, scada_uri):

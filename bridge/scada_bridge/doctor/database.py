@@ -1,12 +1,17 @@
-"""The doctor's SCADA database hop: reachable, schema version, backlog, oldest pending event."""
+"""The doctor's SCADA database hop: reachable, schema version, backlog, oldest pending
+event, and what holds the reader's horizon back."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 from ..store.check import check_source
-from ..store.reader import START, Cursor
+from ..store.reader import START, Backlog, Cursor
 from ._check import Check, age, split_fix
+
+#: Rows waiting behind the horizon longer than this make the horizon row fail
+#: (a writer's own transaction lasts milliseconds; a minute means it is stuck).
+HORIZON_PATIENCE = timedelta(minutes=1)
 
 
 def scada_db_checks(
@@ -28,6 +33,8 @@ def scada_db_checks(
             "schema_missing": "schema",
             "schema_too_old": "schema version",
             "schema_too_new": "schema version",
+            "standby": "primary server",
+            "cursor_ahead": "cursor",
         }.get(result.reason, "reachable")
         detail, fix = split_fix(result.message)
         return [Check(hop, name, False, detail, fix)]
@@ -45,6 +52,7 @@ def scada_db_checks(
     else:
         after = "in total (no cursor given)"
     checks.append(Check(hop, "backlog", True, f"{pending.count} event(s) {after}"))
+    checks.append(horizon_check(pending, now))
     if pending.oldest_recorded_at is None:
         checks.append(Check(hop, "oldest pending event", True, "none pending"))
     else:
@@ -63,3 +71,23 @@ def scada_db_checks(
             )
         )
     return checks
+
+
+def horizon_check(pending: Backlog, now: datetime) -> Check:
+    """Whether committed events wait behind a transaction still open, and who holds it."""
+    hop, name = "SCADA database", "horizon"
+    if not pending.behind_horizon:
+        return Check(hop, name, True, "no event waits behind an open transaction")
+    waited = now - pending.oldest_behind_at if pending.oldest_behind_at else timedelta(0)
+    holders = pending.held_by
+    if not holders:  # it ended between the two reads
+        return Check(hop, name, True, f"{pending.behind_horizon} event(s) released just now")
+    first = holders[0]
+    since = f" since {first.since:%Y-%m-%d %H:%M:%S %Z}" if first.since else ""
+    more = f" (and {len(holders) - 1} more)" if len(holders) > 1 else ""
+    detail = (
+        f"{pending.behind_horizon} event(s) wait {age(now - waited, now)} behind {first}"
+        f"{since}{more}"
+    )
+    stuck = waited > HORIZON_PATIENCE
+    return Check(hop, name, not stuck, detail, first.fix if stuck else "")

@@ -215,10 +215,10 @@ def check_position(conn: Connection, cursor_tx: int, cursor_text: str) -> Positi
     if cursor_tx >= next_tx:
         raise CursorAhead(
             f"cursor {cursor_text} is ahead of {where}, whose next transaction id is "
-            f"{next_tx} (restored or moved from another server?): new events would sort "
+            f"{next_tx} (restored or moved from another server?), so new events would sort "
             "before the cursor and never be read: reset the reader's cursor to the start "
-            "(Odoo: clear the source's cursor; events already pulled come back as duplicates "
-            "and are skipped)"
+            "(in Odoo, clear the source's cursor; events already pulled come back as "
+            "duplicates and are skipped)"
             + (_restamp_hint(max_tx) if max_tx is not None and max_tx >= next_tx else ""),
             cursor_tx=cursor_tx,
             next_tx=next_tx,
@@ -228,7 +228,7 @@ def check_position(conn: Connection, cursor_tx: int, cursor_text: str) -> Positi
         raise CursorAhead(
             f"scada.equipment_failure in {where} holds rows with tx up to {max_tx}, beyond "
             f"this server's next transaction id {next_tx} (restored or moved from another "
-            "server?): those rows would wait until the counter passes them: "
+            "server?), so they would wait until the counter passes them: "
             + _restamp_hint(max_tx).removeprefix(", then "),
             cursor_tx=cursor_tx,
             next_tx=next_tx,
@@ -239,9 +239,9 @@ def check_position(conn: Connection, cursor_tx: int, cursor_text: str) -> Positi
 
 def _restamp_hint(max_tx: int) -> str:
     return (
-        ", then, as the schema owner, renumber the rows from the old server once: "
+        ", then, as the schema owner, renumber the rows from the old server once with "
         "UPDATE scada.equipment_failure SET tx = pg_current_xact_id() "
-        "WHERE tx >= pg_snapshot_xmax(pg_current_snapshot()), and reset the cursor to the start"
+        "WHERE tx >= pg_snapshot_xmax(pg_current_snapshot()) and reset the cursor to the start"
     )
 
 

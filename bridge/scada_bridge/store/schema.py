@@ -235,6 +235,8 @@ def grant_writer(conn: Connection, role: str, password: str | None = None) -> No
             "GRANT SELECT ON scada.schema_version, scada.equipment_failure TO {}",
             "GRANT INSERT ON scada.equipment_failure TO {}",
             "GRANT SELECT, INSERT, UPDATE ON scada.plc_status TO {}",
+            # So 'doctor' run with the poller's URI can name what holds the horizon.
+            "GRANT EXECUTE ON FUNCTION scada.xact_sessions() TO {}",
         )
         for grant in grants:
             cur.execute(sql.SQL(grant).format(ident))
