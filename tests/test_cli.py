@@ -89,7 +89,7 @@ def test_doctor_on_a_healthy_database_is_all_green(scada_uri):
     report = json.loads(out.stdout)
     assert report["ok"] is True
     names = [c["name"] for c in report["checks"] if c["hop"] == "SCADA database"]
-    assert names == ["reachable", "schema version", "backlog", "oldest pending event"]
+    assert names == ["reachable", "schema version", "backlog", "oldest pending event", "horizon"]
 
 
 def test_every_expected_failure_is_one_line_without_traceback(make_db):

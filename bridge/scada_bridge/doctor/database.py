@@ -52,7 +52,6 @@ def scada_db_checks(
     else:
         after = "in total (no cursor given)"
     checks.append(Check(hop, "backlog", True, f"{pending.count} event(s) {after}"))
-    checks.append(horizon_check(pending, now))
     if pending.oldest_recorded_at is None:
         checks.append(Check(hop, "oldest pending event", True, "none pending"))
     else:
@@ -70,6 +69,7 @@ def scada_db_checks(
                 else "",
             )
         )
+    checks.append(horizon_check(pending, now))
     return checks
 
 
