@@ -143,6 +143,7 @@ class TestApiCompat(ScadaApiCase):
         self.assertEqual(report.state, "cleared")
         self.assertEqual(report.cleared_at - report.started_at, timedelta(hours=2, minutes=30))
         self.assertEqual((report.origin, report.duration), ("push", 2.5))
+        self.assertFalse(report.cleared_by, "ended by the middleware's duration, not by a person")
 
         # The middleware retries the same failure: never a second record, nor a second end.
         retried = self.assert_old_success(
