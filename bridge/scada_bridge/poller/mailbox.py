@@ -147,8 +147,10 @@ class MailboxWatch:
                     self.plc.name,
                     event.event_uid,
                 )
+            durable = self.writer.submit([event], durable=True)
+            assert durable is not None
             try:
-                where = await self.writer.submit([event], durable=True)
+                where = await durable
             except OSError:
                 return  # logged by the writer; the PLC keeps the record, next cycle retries
             self._unacked = raw
@@ -204,8 +206,10 @@ class MailboxWatch:
         code = code or "PLC_REPORTED"
         text = decode_ascii(self._part(words, box.text), box.byte_order) if box.text else ""
         try:
-            parts = decode_bcd_time(time_regs, box.byte_order)
-            occurred_at = datetime(*parts, tzinfo=self._zone).astimezone(timezone.utc)
+            year, month, day, hour, minute, second = decode_bcd_time(time_regs, box.byte_order)
+            occurred_at = datetime(
+                year, month, day, hour, minute, second, tzinfo=self._zone
+            ).astimezone(timezone.utc)
         except (BadBcd, ValueError) as exc:
             occurred_at = _now()
             payload["time_note"] = f"PLC time unusable ({exc}); occurred_at is the poller's clock"
