@@ -189,3 +189,12 @@ def test_fins_keys_on_a_modbus_plc_and_ignore_with_a_fixed_code_are_refused(tmp_
     modbus.write_text(modbus.read_text().replace('ignore = ["NONE"]\n', 'area = "DM"\n'))
     with pytest.raises(ConfigError, match="mailbox.area: is a key of protocol = 'fins' PLCs"):
         load(modbus)
+
+
+def test_the_plant_demo_scenario_loads_against_the_example(monkeypatch):
+    from scada_bridge.simulator import load_scenario
+
+    monkeypatch.setenv("SCADA_DB_URI", "postgresql://scada@127.0.0.1/scada")
+    scenario = load_scenario(EXAMPLE.with_name("omron-fins-scenario.toml"), load(EXAMPLE))
+    codes = [s.failure_code for s in scenario.steps if s.action == "mailbox"]
+    assert codes == ["START_FAILURE", "NO_FAILURE"] and scenario.repeat
