@@ -63,9 +63,7 @@ class EquipmentFailureController(http.Controller):
             bad = len({p["index"] for p in problems})
             # Old clients print only the message: it names the first problems.
             first = "; ".join(
-                f"{p['field'] or 'event'} {p['message']}"
-                if single
-                else f"event {p['index']}: {p['field'] or 'event'} {p['message']}"
+                _problem_text(p) if single else f"event {p['index']}: {_problem_text(p)}"
                 for p in problems[:3]
             )
             raise ApiError(
@@ -160,6 +158,12 @@ class EquipmentFailureController(http.Controller):
                 "data": data,
             }
         )
+
+
+def _problem_text(problem: dict) -> str:
+    """'<field> <reason>', without naming the field twice when the reason already does."""
+    field, message = problem["field"] or "event", problem["message"]
+    return message if message.startswith(field) else f"{field} {message}"
 
 
 def _int_arg(args, name: str, default: int, low: int, high: int) -> int:

@@ -168,9 +168,10 @@ class TestApiCompat(ScadaApiCase):
         self.assertEqual(answer["data"]["duration_minutes"], 45)
 
         invalid = {"jsonrpc": "2.0", "params": {"description": "no equipment"}, "id": 9}
-        self.assert_old_error(
+        answer = self.assert_old_error(
             client.post(self.base_url() + API, json=invalid, timeout=30), "equipment_code"
         )
+        self.assertEqual(answer["message"].count("equipment_code"), 1, answer["message"])
         self.assertEqual(len(self.reports()), 1)
 
     def test_middleware_list_call(self):
