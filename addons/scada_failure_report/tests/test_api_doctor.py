@@ -56,3 +56,21 @@ class TestApiDoctor(ScadaApiCase):
         self.assertFalse(rows["API key"].ok)
         self.assertIn("403", rows["API key"].detail)
         self.assertIn("SCADA Integration", rows["API key"].fix)
+
+    def test_plant_time_zone_row_warns_when_utc_while_users_are_elsewhere(self):
+        self.env.ref("base.user_admin").tz = "Asia/Jakarta"
+        Param = self.env["ir.config_parameter"].sudo()
+        Param.set_param("scada_failure_report.plant_tz", "UTC")
+        _result, rows = self.rows(self.bot_key)
+        row = rows["plant time zone"]
+        self.assertFalse(row.ok)
+        self.assertIn("UTC while", row.detail)
+        self.assertIn("Asia/Jakarta", row.detail)
+        self.assertIn("Settings > SCADA > Plant time zone", row.fix)
+        # Unset, it is the administrator's zone: nothing to warn about.
+        Param.set_param("scada_failure_report.plant_tz", False)
+        _result, rows = self.rows(self.bot_key)
+        self.assertTrue(rows["plant time zone"].ok)
+        self.assertEqual(
+            rows["plant time zone"].detail, "Asia/Jakarta (from the administrator's time zone)"
+        )
