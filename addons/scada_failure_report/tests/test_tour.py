@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from odoo.tests import HttpCase, new_test_user, tagged
 from scada_bridge.store.plc_status import UNREACHABLE, PlcStatus, write_status
 
-from .common import ScadaCase
+from .common import T0, ScadaCase
 
 #: Wall-clock bound of the whole walk; each step waits up to 60 s on its own.
 TOUR_TIMEOUT = 900
@@ -35,21 +35,26 @@ class TestMaintenanceTour(HttpCase, ScadaCase):
             login="mia_maintenance",
             password="mia-maintenance-1",
             name="Mia Maintenance",
+            # Maintenance manager who reads SCADA: no SCADA manager rights needed.
             groups="base.group_user,maintenance.group_equipment_manager,"
-            "scada_failure_report.group_scada_manager",
+            "scada_failure_report.group_scada_user",
             tz="UTC",
+        )
+        cls.env["scada.failure.code"].create(
+            {"code": "JAM", "name": "Conveyor jam", "request_policy": "always"}
         )
 
     def setUp(self):
         super().setUp()
-        self.insert(self.raised(0))
+        # Two hours ago, so it falls in the equipment's 30-day reliability window.
+        now = datetime.now(timezone.utc)
+        self.insert(self.raised((now - T0).total_seconds() / 60 - 120))
         self.assertFalse(self.source.action_pull()["results"][0]["error"])
         # A polling interval of one hour: line1 and line2 (polled now) are
         # current however slow this machine is; line3 (a day ago) is stale.
         self.env["ir.config_parameter"].set_param(
             "scada_failure_report.plc_status_interval", "3600"
         )
-        now = datetime.now(timezone.utc)
         line1 = PlcStatus("line1", "127.0.0.1", 5020)
         line1.success()
         line2 = PlcStatus("line2", "127.0.0.1", 5021)
@@ -69,10 +74,25 @@ class TestMaintenanceTour(HttpCase, ScadaCase):
             }
         )
 
-    def test_maintenance_manager_walks_failures_and_plcs(self):
+    def test_maintenance_manager_walks_failure_request_resolve_reliability_plcs(self):
         self.start_tour(
             "/odoo",
             "scada_failure_report_maintenance_tour",
             login="mia_maintenance",
             timeout=TOUR_TIMEOUT,
+        )
+        # What the clicks did, as Odoo stored it.
+        self.env.invalidate_all()
+        failure = self.Report.search(
+            [("description", "=", "Conveyor belt jammed at the discharge")]
+        )
+        mia = self.maintenance_manager
+        self.assertEqual(
+            (failure.origin, failure.state, failure.reported_by, failure.cleared_by),
+            ("manual", "cleared", mia, mia),
+        )
+        self.assertIn("Belt realigned", failure.resolve_note)
+        request = failure.maintenance_request_id
+        self.assertEqual(
+            (request.maintenance_type, request.equipment_id), ("corrective", self.silo)
         )

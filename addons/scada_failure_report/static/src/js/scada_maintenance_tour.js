@@ -1,6 +1,7 @@
 /** @odoo-module **/
 // A maintenance manager's walk through the module, run by tests/test_tour.py in
-// headless Chromium: the failures list, a failure, and SCADA > PLCs.
+// headless Chromium: the failures list, a failure recorded by hand, its corrective
+// request, the failure resolved, the equipment's reliability tab, SCADA > PLCs.
 //
 // Every step waits for what a person would see (a row, a button, a text), never
 // for a fixed time. The wait per step is raised from Odoo's 10 s to its 60 s
@@ -41,6 +42,133 @@ function failuresList() {
             content: "The list is back",
             trigger: ".o_list_view .o_data_row td[name=failure_code]:contains(START_FAILURE)",
         },
+    ];
+}
+
+function pickInMany2one(field, text, choice) {
+    return [
+        {
+            content: `${field}: type ${text}`,
+            trigger: `.o_field_widget[name=${field}] input`,
+            run: `edit ${text}`,
+        },
+        {
+            content: `${field}: pick ${choice}`,
+            trigger: `.o_field_widget[name=${field}] .o-autocomplete--dropdown-menu li a:contains(${choice})`,
+            run: "click",
+        },
+    ];
+}
+
+function manualFailure() {
+    return [
+        {
+            content: "Record a failure by hand",
+            trigger: ".o_list_button_add",
+            run: "click",
+        },
+        {
+            content: "An empty failure form",
+            trigger: ".o_form_view h1:contains(New failure)",
+        },
+        ...pickInMany2one("equipment_id", "Silo 101", "Silo 101"),
+        ...pickInMany2one("failure_code_id", "JAM", "JAM"),
+        {
+            content: "Severity",
+            trigger: ".o_field_widget[name=severity] select",
+            run: 'select "high"',
+        },
+        {
+            content: "What happened",
+            trigger: ".o_field_widget[name=description] textarea",
+            run: "edit Conveyor belt jammed at the discharge",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+    ];
+}
+
+function itsRequest() {
+    return [
+        {
+            content: "Saved, the failure has a corrective request: open it",
+            trigger: ".o_form_view button.oe_stat_button[name=action_view_maintenance_request]",
+            run: "click",
+        },
+        {
+            content: "The request is named after the equipment and the failure code",
+            trigger: ".o_breadcrumb .o_last_breadcrumb_item:contains(Silo 101 - JAM)",
+        },
+        {
+            content: "Its SCADA Failures tab",
+            trigger: ".o_form_view .o_notebook .nav-link:contains(SCADA Failures)",
+            run: "click",
+        },
+        {
+            content: "lists the failure just recorded",
+            trigger:
+                ".o_field_widget[name=scada_failure_ids] .o_data_row:contains(Conveyor belt jammed at the discharge)",
+        },
+        {
+            content: "Back to the failure",
+            trigger: ".o_breadcrumb .o_back_button",
+            run: "click",
+        },
+    ];
+}
+
+function resolve() {
+    return [
+        {
+            content: "The failure is active: Resolve",
+            trigger: ".o_form_view .o_statusbar_buttons button[name=action_resolve]",
+            run: "click",
+        },
+        {
+            content: "Say what was done",
+            trigger: ".modal .o_field_widget[name=note] textarea",
+            run: "edit Belt realigned, rollers cleaned",
+        },
+        {
+            content: "Resolve it",
+            trigger: ".modal .modal-footer button[name=action_resolve]",
+            run: "click",
+        },
+        {
+            content: "The failure is cleared, with the note",
+            trigger:
+                ".o_form_view:has(.o_statusbar_status .o_arrow_button_current:contains(Cleared)) .o_field_widget[name=resolve_note]:contains(Belt realigned)",
+        },
+    ];
+}
+
+function reliabilityTab() {
+    return [
+        ...stepUtils.goToAppSteps("maintenance.menu_maintenance_title", "Open Maintenance"),
+        {
+            content: "Maintenance > Equipment",
+            trigger: '.o_main_navbar [data-menu-xmlid="maintenance.menu_equipment_form"]',
+            run: "click",
+        },
+        {
+            content: "Open Silo 101",
+            trigger: ".o_kanban_record:contains(Silo 101)",
+            run: "click",
+        },
+        {
+            content: "Its SCADA tab",
+            trigger: ".o_form_view .o_notebook .nav-link:contains(SCADA)",
+            run: "click",
+        },
+        {
+            content: "shows downtime, MTBF, MTTR and availability over the window, in hours",
+            trigger:
+                ".o_form_view:has(.o_field_widget[name=scada_mtbf_hours]):has(.o_field_widget[name=scada_mttr_hours]):has(.o_field_widget[name=scada_availability]) .o_field_widget[name=scada_failure_window_count]:contains(2)",
+        },
+        ...stepUtils.goToAppSteps("scada_failure_report.scada_menu_root", "Back to SCADA"),
     ];
 }
 
@@ -86,5 +214,12 @@ function plcList() {
 registry.category("web_tour.tours").add("scada_failure_report_maintenance_tour", {
     url: "/odoo",
     steps: () =>
-        [...failuresList(), ...plcList()].map((step) => ({ timeout: STEP_TIMEOUT, ...step })),
+        [
+            ...failuresList(),
+            ...manualFailure(),
+            ...itsRequest(),
+            ...resolve(),
+            ...reliabilityTab(),
+            ...plcList(),
+        ].map((step) => ({ timeout: STEP_TIMEOUT, ...step })),
 });
