@@ -44,3 +44,24 @@ def test_replaying_a_flushed_spool_adds_nothing(tmp_path, scada_conn):
     with scada_conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM scada.equipment_failure")
         assert cur.fetchone()[0] == 2
+
+
+def test_progress_survives_a_restart_and_lines_keep_their_numbers(tmp_path):
+    """After a chunk is consumed, a new process starts after it (spool.offset), and a
+    bad line further down is still named by its line number in the file."""
+    spool = Spool(tmp_path)
+    spool.append([raised(f"eq{i}", i) for i in range(4)])
+    with spool.path.open("a") as fh:
+        fh.write("not json\n")  # line 5
+    last = raised("eq5", 5)
+    Spool(tmp_path).append([last])
+    first = next(Spool(tmp_path).chunks(max_events=2))
+    again = Spool(tmp_path)
+    again.consume(first)
+    reopened = Spool(tmp_path)
+    assert len(reopened) == 4  # 2 events, the bad line, 1 event
+    (chunk,) = list(reopened.chunks())
+    assert [e.equipment_code for e in chunk.events] == ["eq2", "eq3", "eq5"]
+    assert [(number, text) for number, text, _ in chunk.bad] == [(5, "not json")]
+    reopened.consume(chunk)
+    assert Spool(tmp_path).path.read_text() == "" and len(Spool(tmp_path)) == 0

@@ -105,9 +105,14 @@ class Spool:
         with self.path.open("rb") as fh:
             fh.seek(self._offset)
             self._count = sum(1 for line in fh if line.strip())
-        if self._offset:
-            with self.path.open("rb") as fh:
-                self._first_line += fh.read(self._offset).count(b"\n")
+        with self.path.open("rb") as fh:  # line numbers in messages count from the top
+            left = self._offset
+            while left > 0:
+                block = fh.read(min(left, 1 << 20))
+                if not block:
+                    break
+                self._first_line += block.count(b"\n")
+                left -= len(block)
 
     def __len__(self) -> int:
         """Events (and unreadable lines) not sent yet."""
