@@ -183,3 +183,7 @@ class Writer:
         if self._ring_task is not None:
             await self._ring_task  # bounded by the doorbell's timeout
         await asyncio.to_thread(self._tick_blocking, [s.snapshot() for s in self.statuses])
+        if self._ring_task is not None:
+            # That last flush may have stored the spool and asked for a ring: let it
+            # finish (it was scheduled before this await returned) rather than drop it.
+            await self._ring_task
