@@ -10,7 +10,7 @@ directly.
 
 A database outage and a row the database refuses are told apart: a value it
 cannot store (NaN or Infinity, which jsonb refuses) is stored as null with a
-note, beside the raw registers already in the payload (:func:`storable`); an
+note, beside the raw registers already in the payload (:mod:`.storable`); an
 event still refused for its content (a data or integrity error) goes to
 ``spool.rejected`` with one log line, and the events behind it go on. Only
 connection and server errors count as "database down".
@@ -24,15 +24,12 @@ which it rewrites after every durable write.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import logging
-import math
 import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import psycopg2
 
@@ -44,6 +41,7 @@ from ..store.insert import insert_events
 from ..store.plc_status import PlcStatus, write_status
 from ..store.schema import check_schema
 from .spool import Spool, fsync_dir
+from .storable import storable
 
 #: Errors that say "this row", not "this database": the row is refused, the rest go on.
 #: (psycopg2 raises ValueError itself for a NUL character in a string.)
@@ -72,42 +70,6 @@ _ACTIVE_SQL = """
                         WHERE c.raise_uid = r.event_uid AND c.kind = 'cleared')
      ORDER BY r.id
 """
-
-
-def _finite(value: Any, path: str, found: dict[str, str]) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        found[path or "payload"] = str(value)
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v, f"{path}.{k}" if path else str(k), found) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
-    return value
-
-
-def storable(event: NewEvent) -> NewEvent:
-    """``event`` with every NaN or Infinity of its payload as null (jsonb refuses them).
-
-    The payload says which values were replaced (``not_stored``: path -> 'nan',
-    'inf' or '-inf'); the raw registers the value was decoded from stay in it.
-    """
-    found: dict[str, str] = {}
-    payload = _finite(event.payload, "", found)
-    if not found:
-        return event
-    if not isinstance(payload, dict):
-        payload = {"payload": payload}
-    payload["not_stored"] = found
-    _logger.warning(
-        "event %s (%s %s of PLC %r): %s cannot be stored in the database: stored as null, "
-        "with the raw registers in its payload",
-        event.event_uid,
-        event.equipment_code,
-        event.failure_code,
-        event.device,
-        ", ".join(f"{k} = {v}" for k, v in found.items()),
-    )
-    return dataclasses.replace(event, payload=payload)
 
 
 def _reason(exc: BaseException) -> str:

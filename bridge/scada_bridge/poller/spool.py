@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -173,7 +173,7 @@ class Spool:
 
     def chunks(
         self, max_events: int = CHUNK_EVENTS, max_bytes: int = CHUNK_BYTES
-    ) -> Iterator[Chunk]:
+    ) -> Generator[Chunk, None, None]:
         """The lines not sent yet, oldest first, at most ``max_events`` or ``max_bytes`` each.
 
         Reading has no side effect: a chunk counts as sent only once it is
