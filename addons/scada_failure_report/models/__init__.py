@@ -5,6 +5,7 @@ from . import (
     res_config_settings,
     scada_api,
     scada_api_old_routes,
+    scada_api_plant_time,
     scada_equipment_reliability,
     scada_failure_code,
     scada_failure_maintenance,

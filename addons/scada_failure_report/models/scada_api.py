@@ -10,7 +10,7 @@ import math
 import re
 import uuid
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -19,7 +19,6 @@ from scada_bridge.events import (
     EVENT_FIELDS,
     RAISED,
     event_problems,
-    time_from_json,
     uid_from_json,
 )
 
@@ -103,100 +102,6 @@ def _iso_utc(value: datetime | None) -> str | None:
 class ScadaApi(models.AbstractModel):
     _name = "scada.api"
     _description = "SCADA push API rules"
-
-    # -- time ---------------------------------------------------------------
-
-    @api.model
-    def _plant_tz_name(self) -> str:
-        """The plant's time zone: Settings > SCADA, else the company administrator's, else UTC.
-
-        A plant that never opened the setting is not read in UTC when its
-        administrator's own zone says where it is (a WIB plant would be 7 h off).
-        """
-        # ir.config_parameter is readable by administrators only; the plant
-        # time zone is not a secret and every API user needs it.
-        name = self.env["ir.config_parameter"].sudo().get_param(PLANT_TZ_PARAM)
-        return name or self._admin_tz_name() or "UTC"
-
-    @api.model
-    def _admin_tz_name(self) -> str | None:
-        """The time zone of the current company's first administrator who has one."""
-        # sudo(): the API users may not search users by group; only a zone name is read.
-        admins = (
-            self.env["res.users"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("share", "=", False),
-                    ("company_ids", "in", self.env.company.id),
-                    ("groups_id", "in", self.env.ref("base.group_system").id),
-                    ("tz", "!=", False),
-                ],
-                ["tz"],
-                order="id",
-                limit=1,
-            )
-        )
-        return admins.tz or None
-
-    @api.model
-    def _plant_tz_status(self) -> dict:
-        """The plant time zone and the zones Odoo's users are in, for ``scada-bridge doctor``."""
-        # sudo(): the doctor's user may not read every user; only zone counts leave here.
-        groups = (
-            self.env["res.users"].sudo()._read_group([("share", "=", False)], ["tz"], ["__count"])
-        )
-        param = self.env["ir.config_parameter"].sudo().get_param(PLANT_TZ_PARAM)
-        return {
-            "name": self._plant_tz().key,
-            "set": bool(param),
-            "users": {tz or "": count for tz, count in groups},
-        }
-
-    @api.model
-    def _plant_tz(self) -> ZoneInfo:
-        """The plant's time zone (:meth:`_plant_tz_name`); UTC when it is unknown."""
-        name = self._plant_tz_name()
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            _logger.warning(
-                "setting %s=%r is not a time zone; reading times as UTC", PLANT_TZ_PARAM, name
-            )
-            return ZoneInfo("UTC")
-
-    @api.model
-    def _read_time(self, text: str, tz: ZoneInfo | None = None) -> datetime:
-        """An aware UTC datetime from ISO 8601 or ``YYYY-MM-DD HH:MM:SS``.
-
-        A time without offset is a wall-clock time of the plant (``tz``).
-        Raises ValueError with a sentence a client can act on.
-        """
-        value = time_from_json(text, tz or self._plant_tz())
-        try:
-            value = value.astimezone(timezone.utc)
-        except OverflowError:
-            raise ValueError(f"{text!r} is out of range") from None
-        if value < OLDEST_TIME:
-            raise ValueError(f"{text!r} is before 1970")
-        if value > datetime.now(timezone.utc) + MAX_CLOCK_AHEAD:
-            raise ValueError(
-                f"{text!r} is more than a day in the future: check the PLC clock, "
-                "the offset sent, or the plant time zone setting"
-            )
-        return value
-
-    @api.model
-    def _plant_wall_time(self, value: datetime | None, tz: ZoneInfo | None = None) -> str | None:
-        """``YYYY-MM-DD HH:MM:SS`` in the plant's zone (the old middleware's format).
-
-        ``value`` is aware, or naive UTC as Odoo stores datetimes.
-        """
-        if not value:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(tz or self._plant_tz()).strftime("%Y-%m-%d %H:%M:%S")
 
     # -- identity -----------------------------------------------------------
 
