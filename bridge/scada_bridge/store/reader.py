@@ -131,15 +131,8 @@ _BACKLOG_SQL = f"""
      WHERE (tx, id) > (%(tx)s::text::xid8, %(id)s)
 """
 
-_TIMESTAMPTZ_OID = 1184
-
-
-def _parse_time(text: str | None, cur: Any) -> datetime | None:
-    if text is None:
-        return None
-    if text in ("infinity", "-infinity"):
-        raise ValueError(f"{text} is not a time")
-    return psycopg2.extensions.string_types[_TIMESTAMPTZ_OID](text, cur)
+_PARSE_TIME = psycopg2.extensions.string_types[1184]  # psycopg2's own timestamptz parser
+_INFINITE = ("infinity", "-infinity")
 
 
 def _finite_float(text: str) -> float:
@@ -147,6 +140,9 @@ def _finite_float(text: str) -> float:
     if math.isinf(value):
         raise ValueError(f"number {text[:40]} is too large")
     return value
+
+
+_JSON = json.JSONDecoder(parse_float=_finite_float)
 
 
 def _decode(row: tuple, cur: Any) -> tuple[dict[str, Any], str | None]:
@@ -157,13 +153,16 @@ def _decode(row: tuple, cur: Any) -> tuple[dict[str, Any], str | None]:
         if record[key] is not None:
             record[key] = str(record[key])
     for key in ("occurred_at", "recorded_at"):
+        text = record[key]
         try:
-            record[key] = _parse_time(record[key], cur)
+            if text in _INFINITE:
+                raise ValueError(f"{text} is not a time")
+            record[key] = _PARSE_TIME(text, cur)
         except ValueError as exc:
-            return record, f"{key} {record[key]!r} cannot be read as a time ({exc})"
+            return record, f"{key} {text!r} cannot be read as a time ({exc})"
     if record["payload"] is not None:
         try:
-            record["payload"] = json.loads(record["payload"], parse_float=_finite_float)
+            record["payload"] = _JSON.decode(record["payload"])
         except ValueError as exc:
             return record, f"payload cannot be read ({str(exc)[:120]})"
     return record, None
