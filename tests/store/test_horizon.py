@@ -134,3 +134,26 @@ def test_the_read_only_role_sees_holders_without_pg_read_all_stats(scada_uri, sc
         reader.close()
         with scada_conn.cursor() as cur:
             cur.execute("DROP OWNED BY scada_reader_h; DROP ROLE scada_reader_h")
+
+
+def test_the_read_only_role_is_not_stalled_by_another_databases_transaction(
+    make_db, scada_uri, scada_conn
+):
+    """Without pg_read_all_stats: backend_xid and datid are shown to every role."""
+    from scada_bridge import migrate
+
+    migrate(scada_conn, readonly_role="scada_reader_o")
+    reader = connect(scada_uri.replace("user=postgres", "user=scada_reader_o"), autocommit=True)
+    other = connect(make_db())
+    try:
+        with other.cursor() as cur:  # another database, another role, a transaction id kept
+            cur.execute("CREATE TABLE busy (x int); INSERT INTO busy VALUES (1)")
+        insert_events(scada_conn, [raised("fresh")])
+        assert [e.equipment_code for e in read_events(reader).events] == ["fresh"]
+        assert horizon_holders(reader) == []
+    finally:
+        other.rollback()
+        other.close()
+        reader.close()
+        with scada_conn.cursor() as cur:
+            cur.execute("DROP OWNED BY scada_reader_o; DROP ROLE scada_reader_o")

@@ -268,6 +268,8 @@ def horizon_holders(conn: Connection, position: Position | None = None) -> list[
     for xid in xids:
         if xid in sessions:
             _, pid, database, user, application, start, state, query = sessions[xid]
+            if query == "<insufficient privilege>":  # the schema owner may not see it
+                query = None
             holders.append(
                 HorizonHolder(pid, database, user, application, start, state, query, xid=xid)
             )
