@@ -19,6 +19,8 @@ from odoo import http
 from odoo.exceptions import AccessDenied, AccessError, UserError
 from odoo.http import request
 
+from .cors import cors_headers, preflight, trusted_origin
+
 _logger = logging.getLogger(__name__)
 
 #: Largest request body accepted (413 above).
@@ -203,8 +205,12 @@ def authenticate(*groups: str, allow_session: bool = True):
         # Cookie auth exists for the middleware plants already run. A browser
         # cannot send a cross-site JSON body without a CORS preflight (which
         # these routes do not allow); refuse what a browser says is cross-site.
-        if httprequest.headers.get("Sec-Fetch-Site") == "cross-site":
-            raise ApiError(403, "cross-site request refused: use an API key")
+        if httprequest.headers.get("Sec-Fetch-Site") == "cross-site" and not trusted_origin():
+            raise ApiError(
+                403,
+                "cross-site request refused: use an API key, or add this page's origin to "
+                "Settings > SCADA > Dashboard origins",
+            )
         uid = request.session.uid
         mark_compat()
         # The routes do not save API-key requests' throwaway sessions; a cookie
@@ -254,9 +260,27 @@ def api_route(
             csrf=False,
             readonly=readonly,
             save_session=save_session,
-        )(_json_errors(func))
+        )(_with_cors(_json_errors(func), methods))
 
     return decorate
+
+
+def _with_cors(func, methods: list[str]):
+    """Answer a browser's preflight, and let a trusted dashboard origin read the answer."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if request.httprequest.method == "OPTIONS":
+            return preflight(methods)
+        response = func(*args, **kwargs)
+        for name, value in cors_headers(methods):
+            if name == "Vary":
+                response.headers.add(name, value)
+            else:
+                response.headers.set(name, value)
+        return response
+
+    return wrapper
 
 
 def _json_errors(func):

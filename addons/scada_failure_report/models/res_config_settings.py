@@ -6,6 +6,7 @@ from odoo import fields, models
 from odoo.addons.base.models.res_partner import _tz_get
 
 from .scada_api import PLANT_TZ_PARAM
+from .scada_api_old_routes import CORS_ORIGINS_PARAM
 from .scada_equipment_reliability import KPI_DAYS_PARAM
 
 
@@ -23,6 +24,15 @@ class ResConfigSettings(models.TransientModel):
         "SCADA middleware sends) is read as a wall-clock time of this zone, and the old "
         "clients' reports count days in it. Unset, the company administrator's time zone "
         "is used (else UTC).",
+    )
+    scada_cors_origins = fields.Char(
+        string="Dashboard Origins",
+        config_parameter=CORS_ORIGINS_PARAM,
+        help="Origins (https://scada.example.com, space or comma separated) of a dashboard "
+        "page allowed to call the SCADA API with the session of POST /api/scada/authenticate "
+        "(CORS with credentials), as the old grt_scada module's SCADA_CORS_ORIGIN. The "
+        "session cookie is SameSite=Lax: the page must be on the same site (a sibling "
+        "host of the same domain). Empty: none.",
     )
     scada_request_min_severity = fields.Selection(
         related="company_id.scada_request_min_severity", readonly=False

@@ -15,6 +15,8 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 MODULE = "scada_failure_report"
+#: Browser origins (scheme://host[:port]) of the old dashboard, trusted with the session cookie.
+CORS_ORIGINS_PARAM = "scada_failure_report.cors_origins"
 #: The old report's ``period`` values.
 PERIODS = (
     "today",
@@ -70,6 +72,14 @@ class ScadaApi(models.AbstractModel):
             "module": MODULE,
             "version": module.latest_version or None,
         }
+
+    @api.model
+    def _cors_origins(self) -> set[str]:
+        """The dashboard origins trusted with the session cookie (Settings > SCADA)."""
+        # ir.config_parameter is readable by administrators only; the origins
+        # are asked before anyone is authenticated (the browser's preflight).
+        text = self.env["ir.config_parameter"].sudo().get_param(CORS_ORIGINS_PARAM) or ""
+        return {origin.strip().rstrip("/") for origin in text.replace(",", " ").split() if origin}
 
     # -- equipment --------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 from . import (
     test_alerts,
     test_api_compat,
+    test_api_cors,
     test_api_doctor,
     test_api_doorbell,
     test_api_endpoints,
