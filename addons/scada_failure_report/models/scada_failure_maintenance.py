@@ -173,10 +173,14 @@ class ScadaFailureMaintenance(models.AbstractModel):
         )
         reports.invalidate_recordset(["maintenance_request_id"])
         Request.browse(request_ids).invalidate_recordset(["scada_failure_ids"])
+        bodies = {}
         for key, failures in groups.items():
             repeats = failures if key not in new_keys else failures[1:]
             if repeats:
-                self._post_repeats(requests[key], repeats)
+                bodies[requests[key].id] = self._repeats_note(repeats)
+        if bodies:
+            # One note per request, all logged in one INSERT (a note notifies no one).
+            Request.browse(list(bodies))._message_log_batch(bodies, message_type="comment")
 
     @api.model
     def _request_vals(self, report) -> dict:
@@ -206,8 +210,8 @@ class ScadaFailureMaintenance(models.AbstractModel):
         return vals
 
     @api.model
-    def _post_repeats(self, request, repeats: list) -> None:
-        """One note on the request for all the failures of this call that repeat it."""
+    def _repeats_note(self, repeats: list) -> Markup:
+        """The note on a request for all the failures of this call that repeat it."""
         api_rules = self.env["scada.api"]
         tz = api_rules._plant_tz()
         lines = [
@@ -223,13 +227,9 @@ class ScadaFailureMaintenance(models.AbstractModel):
             lines.append(
                 Markup("<li>%s</li>") % self.env._("and %s more times", len(repeats) - NOTE_LINES)
             )
-        request.message_post(
-            body=Markup("<p>%s</p><ul>%s</ul>")
-            % (
-                self.env._("This failure was raised again (%s):", len(repeats)),
-                Markup().join(lines),
-            ),
-            subtype_xmlid="mail.mt_note",
+        return Markup("<p>%s</p><ul>%s</ul>") % (
+            self.env._("This failure was raised again (%s):", len(repeats)),
+            Markup().join(lines),
         )
 
     # ------------------------------------------------------------------
