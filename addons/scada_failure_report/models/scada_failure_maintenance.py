@@ -131,15 +131,23 @@ class ScadaFailureMaintenance(models.AbstractModel):
     @api.model
     def _open_requests(self, reports) -> None:
         """One open corrective request per equipment and code; repeats link to it."""
-        wanted = reports.filtered(
-            lambda r: r.equipment_id
-            and (
-                r.failure_code_id._wants_request(r.severity, r.company_id)
-                if r.failure_code_id
-                else severity_rank(r.severity)
-                >= severity_rank(r.company_id.scada_request_min_severity or "high")
-            )
-        ).sorted(lambda r: (r.started_at, r.id))
+        decisions: dict[tuple, bool] = {}  # a handful of (code, severity, company) per call
+
+        def wants(report) -> bool:
+            key = (report.failure_code_id, report.severity, report.company_id)
+            if key not in decisions:
+                code, severity, company = key
+                decisions[key] = (
+                    code._wants_request(severity, company)
+                    if code
+                    else severity_rank(severity)
+                    >= severity_rank(company.scada_request_min_severity or "high")
+                )
+            return decisions[key]
+
+        wanted = reports.filtered(lambda r: r.equipment_id and wants(r)).sorted(
+            lambda r: (r.started_at, r.id)
+        )
         if not wanted:
             return
         Request = self.env["maintenance.request"].sudo()
@@ -174,10 +182,11 @@ class ScadaFailureMaintenance(models.AbstractModel):
         reports.invalidate_recordset(["maintenance_request_id"])
         Request.browse(request_ids).invalidate_recordset(["scada_failure_ids"])
         bodies = {}
+        tz = self.env["scada.api"]._plant_tz()
         for key, failures in groups.items():
             repeats = failures if key not in new_keys else failures[1:]
             if repeats:
-                bodies[requests[key].id] = self._repeats_note(repeats)
+                bodies[requests[key].id] = self._repeats_note(repeats, tz)
         if bodies:
             # One note per request, all logged in one INSERT (a note notifies no one).
             Request.browse(list(bodies))._message_log_batch(bodies, message_type="comment")
@@ -210,10 +219,9 @@ class ScadaFailureMaintenance(models.AbstractModel):
         return vals
 
     @api.model
-    def _repeats_note(self, repeats: list) -> Markup:
+    def _repeats_note(self, repeats: list, tz) -> Markup:
         """The note on a request for all the failures of this call that repeat it."""
         api_rules = self.env["scada.api"]
-        tz = api_rules._plant_tz()
         lines = [
             Markup("<li>%s</li>")
             % self.env._(
