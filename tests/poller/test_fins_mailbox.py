@@ -158,10 +158,15 @@ def test_flag_stays_0_while_the_database_write_is_stalled(tmp_path, scada_uri, d
         async with simulated(config) as sim, Running(config) as running:
             (loop,) = running.poller.loops
             await wait_until(lambda: loop.cycles >= 2, what="two polls")
+            writer = running.poller.writer
             db_proxy.pause()  # the INSERT hangs on the wire, like a stalled link
             try:
+                submitted = writer.submitted
                 await sim.post_mailbox("p", "silo101", failure_code="START_FAILURE")
-                await asyncio.sleep(1.0)
+                await wait_until(lambda: writer.submitted > submitted, what="record read")
+                cycles = loop.cycles
+                await wait_until(lambda: db_proxy.held, what="the writer stuck on the wire")
+                assert loop.cycles == cycles  # the loop waits for durability, no poll done
                 assert await sim.mailbox_flag("p") == 0, "acknowledged before the event is durable"
             finally:
                 db_proxy.resume()
