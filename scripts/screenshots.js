@@ -6,8 +6,10 @@
 //   NODE_PATH=/tmp/shots/node_modules node scripts/screenshots.js http://127.0.0.1:PORT
 //
 // Drives Debian's headless Chromium (/usr/bin/chromium, `apt-get install chromium`):
-// logs in as admin/admin (the demo's login), then saves docs/screenshots/failures-list.png,
-// failure-form.png and source-form.png. No browser is downloaded.
+// logs in as admin/admin (the demo's login), then saves in docs/screenshots/
+// failures-list.png, failure-form.png (Silo 101's START_FAILURE), request-form.png (its
+// corrective request, SCADA Failures tab), equipment-reliability.png (Silo 101's SCADA
+// tab), plc-list.png (SCADA > PLCs) and source-form.png. No browser is downloaded.
 "use strict";
 
 const path = require("path");
@@ -52,26 +54,54 @@ async function main() {
     await page.fill("input[name=password]", password);
     await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
 
+    const shot = async (name) => {
+      await settle(page);
+      await page.screenshot({ path: path.join(out, name) });
+      console.log(`saved ${name}`);
+    };
+
     await page.goto(`${base}/odoo/action-scada_failure_report.scada_failure_report_action`);
     await page.waitForSelector(".o_list_view .o_data_row", { timeout: 30000 });
-    await settle(page);
-    await page.screenshot({ path: path.join(out, "failures-list.png") });
-    console.log("saved failures-list.png");
+    await shot("failures-list.png");
 
-    await page.click(".o_list_view .o_data_row .o_data_cell");
-    await page.waitForSelector(".o_form_view", { timeout: 30000 });
-    await settle(page);
-    await page.screenshot({ path: path.join(out, "failure-form.png") });
-    console.log("saved failure-form.png");
+    // Silo 101's START_FAILURE: the scenario raises and clears it every minute, and
+    // its failure code opens a corrective request (severity high).
+    await page.click('.o_data_row:has(td[name=failure_code]:text-is("START_FAILURE")) td[name=description]');
+    await page.waitForSelector(".o_form_view button[name=action_view_maintenance_request]", {
+      timeout: 30000,
+    });
+    await shot("failure-form.png");
+
+    await page.click(".o_form_view button[name=action_view_maintenance_request]");
+    await page.waitForSelector('.o_form_view .o_notebook .nav-link:text-is("SCADA Failures")', {
+      timeout: 30000,
+    });
+    await page.click('.o_form_view .o_notebook .nav-link:text-is("SCADA Failures")');
+    await page.waitForSelector(".o_field_widget[name=scada_failure_ids] .o_data_row", {
+      timeout: 30000,
+    });
+    await shot("request-form.png");
+
+    await page.goto(`${base}/odoo/action-maintenance.hr_equipment_action`);
+    await page.waitForSelector('.o_kanban_record:has-text("Silo 101")', { timeout: 30000 });
+    await page.click('.o_kanban_record:has-text("Silo 101")');
+    await page.waitForSelector('.o_form_view .o_notebook .nav-link:text-is("SCADA")', {
+      timeout: 30000,
+    });
+    await page.click('.o_form_view .o_notebook .nav-link:text-is("SCADA")');
+    await page.waitForSelector(".o_field_widget[name=scada_mtbf_hours]", { timeout: 30000 });
+    await shot("equipment-reliability.png");
+
+    await page.goto(`${base}/odoo/action-scada_failure_report.scada_plc_status_action_open`);
+    await page.waitForSelector(".o_list_view .o_data_row td[name=device]", { timeout: 30000 });
+    await shot("plc-list.png");
 
     await page.goto(`${base}/odoo/action-scada_failure_report.scada_source_action`);
     // The name cell: the first one is the sequence handle, which does not open the record.
     await page.waitForSelector(".o_data_row td[name=name]", { timeout: 30000 });
     await page.click(".o_data_row td[name=name]");
     await page.waitForSelector(".o_form_view", { timeout: 30000 });
-    await settle(page);
-    await page.screenshot({ path: path.join(out, "source-form.png") });
-    console.log("saved source-form.png");
+    await shot("source-form.png");
   } finally {
     await browser.close();
     fs.rmSync(profile, { recursive: true, force: true });
