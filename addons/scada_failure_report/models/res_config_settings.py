@@ -1,6 +1,7 @@
 # Copyright 2026 SCADA Failure Bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Settings > SCADA: plant time zone, maintenance requests, alerts, reliability window."""
+"""Settings > SCADA: plant time zone, maintenance requests, alerts, reliability window,
+PLC status interval."""
 
 from odoo import fields, models
 from odoo.addons.base.models.res_partner import _tz_get
@@ -8,6 +9,7 @@ from odoo.addons.base.models.res_partner import _tz_get
 from .scada_api import PLANT_TZ_PARAM
 from .scada_api_old_routes import CORS_ORIGINS_PARAM
 from .scada_equipment_reliability import KPI_DAYS_PARAM
+from .scada_plc_status import DEFAULT_INTERVAL, PARAM_INTERVAL
 
 
 class ResConfigSettings(models.TransientModel):
@@ -49,4 +51,12 @@ class ResConfigSettings(models.TransientModel):
         default=30,
         help="Downtime, MTBF, MTTR and availability are computed over this many days "
         "ending now.",
+    )
+    scada_plc_status_interval = fields.Float(
+        string="PLC Status Interval (s)",
+        config_parameter=PARAM_INTERVAL,
+        default=DEFAULT_INTERVAL,
+        help="How often the poller rewrites each PLC's status row: its [poller] status_every "
+        "(5 s by default), or the PLC's interval when that is longer. SCADA > PLCs shows a "
+        "PLC as Stale when its last poll is older than 3 of these intervals.",
     )

@@ -77,10 +77,8 @@ class ScadaPlcStatus(models.Model):
         string="Stale",
         compute="_compute_status",
         search="_search_is_stale",
-        help="No poll for more than 3 status intervals (system parameter "
-        "scada_failure_report.plc_status_interval, seconds, default 5: the poller's "
-        "[poller] status_every; set it to the PLC's interval when that is longer): "
-        "the poller is stopped or cannot write to the SCADA database.",
+        help="No poll for more than 3 PLC status intervals (Settings > SCADA > PLCs, "
+        "default 5 s): the poller is stopped or cannot write to the SCADA database.",
     )
     status = fields.Selection(
         [*STATES, ("stale", "Stale")],

@@ -137,8 +137,8 @@ class TestPlcStatus(ScadaCase):
         )
         self.assertEqual(stale.mapped("device"), ["never", "silent"])
 
-        # A longer interval (a PLC polled every 5 min): 10 min is no longer stale.
-        self.env["ir.config_parameter"].set_param(PARAM_INTERVAL, "300")
+        # A longer interval set in Settings (a PLC polled every 5 min): 10 min is not stale.
+        self.env["res.config.settings"].create({"scada_plc_status_interval": 300}).execute()
         self.env.invalidate_all()
         self.assertEqual(self.rows().filtered(lambda r: r.device == "silent").status, "ok")
 
