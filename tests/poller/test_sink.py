@@ -287,3 +287,21 @@ def test_start_finds_the_active_failures_through_the_index(tmp_path, scada_uri, 
     sink.start(["plc1"])
     sink.close()
     assert sink.active == {("plc1", "oven3", "OVERHEAT"): active_uid}
+
+
+def test_a_status_row_the_database_refuses_is_not_an_outage(tmp_path, scada_uri):
+    """Odd bytes in a PLC's error text (a NUL) make the status row unstorable: logged,
+    and the events still go straight to the database, not to the spool."""
+    from scada_bridge.store.plc_status import PlcStatus
+
+    sink = _sink(scada_uri, tmp_path)
+    sink.start(["plc1"])
+    try:
+        bad = PlcStatus("plc1", "127.0.0.1", 502, state="error", last_error="garbage \x00 here")
+        assert sink.write_status([bad]) is False
+        assert sink.connected
+        assert sink.write([raised("eq1", 1)]) == "database"
+        assert sink.write_status([PlcStatus("plc1", "127.0.0.1", 502, state="ok")]) is True
+    finally:
+        sink.close()
+    assert len(_uids(scada_uri)) == 1

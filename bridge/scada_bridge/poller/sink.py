@@ -362,6 +362,14 @@ class EventSink:
         try:
             write_status(self._conn, rows)  # type: ignore[arg-type]
             self._conn.commit()  # type: ignore[union-attr]
+        except CONTENT_ERRORS as exc:
+            # A status row refused for its content (odd bytes in a PLC's error text) is
+            # not a database outage: events keep going to the database.
+            self._conn.rollback()  # type: ignore[union-attr]
+            _logger.error(
+                "SCADA database %s refused a PLC status row: %s", self.where, _reason(exc)
+            )
+            return False
         except psycopg2.Error as exc:
             self._failed(exc)
             return False
