@@ -77,6 +77,42 @@ def _on_standby(standby, primary_dsn: str) -> str:
         time.sleep(0.1)
 
 
+def test_a_pull_while_a_fresh_servers_counter_passes_a_power_of_ten_reads_each_event_once(
+    clusters,
+):
+    """What a fresh machine did to the first run of the suite, for real: the young
+    cluster's transaction counter passes the next power of ten (1,000 here) while
+    events are written one per transaction and read in small batches."""
+    primary, _ = clusters
+    uri = _new_db(primary)
+    conn = connect(uri, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_current_xact_id()::text::bigint")
+            now = cur.fetchone()[0]
+        power = 10 ** len(str(now))
+        assert power - now < 5000, f"counter {now}: the first test of a fresh cluster"
+        with conn.cursor() as cur:
+            for _ in range(power - now - 10):  # each statement its own transaction
+                cur.execute("SELECT pg_current_xact_id()")
+        written = [raised(f"e{i}") for i in range(30)]
+        seen, cursor = [], START
+        for start in range(0, 30, 6):  # 30 transactions: 10 below the power, 20 above
+            for event in written[start : start + 6]:
+                insert_events(conn, [event])
+            batch = read_events(conn, cursor, limit=3)  # a pull between commits
+            seen += [e.event_uid for e in batch.events]
+            cursor = batch.cursor
+        for _ in range(20):
+            batch = read_events(conn, cursor, limit=3)
+            seen += [e.event_uid for e in batch.events]
+            cursor = batch.cursor
+        assert cursor.tx >= power  # the counter did pass it
+        assert seen == [e.event_uid for e in written]
+    finally:
+        conn.close()
+
+
 def test_a_hot_standby_is_refused_because_its_snapshot_lists_no_running_transaction(clusters):
     primary, standby = clusters
     uri = _new_db(primary)
