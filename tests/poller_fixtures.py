@@ -178,7 +178,7 @@ def config_text(uri: str, state_dir: Path, *plcs: str) -> str:
 
 
 async def wait_until(
-    check: Callable[[], Any], *, timeout: float = 10.0, every: float = 0.05, what: str = ""
+    check: Callable[[], Any], *, timeout: float = 60.0, every: float = 0.05, what: str = ""
 ) -> Any:
     """Await until ``check()`` (run in a thread: it may query PostgreSQL) is truthy."""
     deadline = time.monotonic() + timeout
@@ -233,18 +233,18 @@ class Running:
         self.task = asyncio.create_task(self.poller.run())
         started = asyncio.create_task(self.poller.started.wait())
         done, _ = await asyncio.wait(
-            {self.task, started}, timeout=15, return_when=asyncio.FIRST_COMPLETED
+            {self.task, started}, timeout=60, return_when=asyncio.FIRST_COMPLETED
         )
         if self.task in done:
             started.cancel()
             self.task.result()  # raises what made run() fail
-        assert started in done, "poller did not start within 15 s"
+        assert started in done, "poller did not start within 60 s"
         return self
 
     async def stop(self) -> int:
         assert self.task is not None
         self.poller.stop()
-        return await asyncio.wait_for(self.task, 15)
+        return await asyncio.wait_for(self.task, 60)
 
     async def __aexit__(self, *exc: object) -> None:
         if self.task is not None and not self.task.done():
