@@ -111,3 +111,9 @@ def test_nothing_listening_for_fins_tcp_says_so(plant):
     dead = dataclasses.replace(plant.plc("omron_tcp"), port=free_port())
     (row,) = plc_checks([dead])
     assert not row.ok and "nothing listens" in row.detail
+
+
+def test_a_host_name_that_does_not_resolve_says_so(plant):
+    unknown = dataclasses.replace(plant.plc("omron_udp"), host="no-such-plc.invalid")
+    (row,) = plc_checks([unknown])
+    assert not row.ok and row.detail == "host 'no-such-plc.invalid' does not resolve"

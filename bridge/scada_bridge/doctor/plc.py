@@ -156,7 +156,15 @@ async def _fins_probe(probe: Probe) -> Check:
     started = time.monotonic()
     try:
         value = await asyncio.wait_for(_read(driver, probe), probe.timeout * 2)
-    except (PlcUnreachable, asyncio.TimeoutError, TimeoutError):
+    except (PlcUnreachable, asyncio.TimeoutError, TimeoutError) as exc:
+        if "does not resolve" in str(exc):
+            return Check(
+                HOP,
+                name,
+                False,
+                f"host {probe.host!r} does not resolve",
+                f"fix host of [[plc]] {probe.name!r} in the config (or use an IP address)",
+            )
         return Check(
             HOP,
             name,
