@@ -1,7 +1,9 @@
 """Omron FINS over UDP and TCP: the frames, the end codes and the driver, in one module.
 
 Written from Omron's public *FINS Commands Reference Manual* (W342); no FINS
-library on the registries is both maintained and compatibly licensed.
+library on the registries is both maintained and compatibly licensed. One module
+on purpose (issue 11): the frame layout, the end code table (a third of the
+file), both transports and the driver are read together when a PLC misbehaves.
 
 FINS frame (UDP datagram, or the data of a FINS/TCP "FINS frame send")::
 
@@ -59,6 +61,7 @@ import ipaddress
 import logging
 import socket
 import struct
+from collections.abc import Callable
 
 from ..errors import PlcError, PlcRefused, PlcUnreachable
 from .driver import Driver
@@ -471,7 +474,9 @@ class FinsDriver(Driver):
         self._sid = self._sid % 255 + 1
         return self._sid
 
-    async def _request(self, what: str, command: bytes, build) -> bytes:  # type: ignore[no-untyped-def]
+    async def _request(
+        self, what: str, command: bytes, build: Callable[[int, int, int], bytes]
+    ) -> bytes:
         async with self._lock:
             for _attempt in range(self.retries + 1):
                 await self.connect()
