@@ -60,8 +60,14 @@ def test_words_bits_and_the_acknowledge_write_through_the_driver(tmp_path, trans
             assert await sim.read("omron1", "DM", 8022) == [1]
             with pytest.raises(PlcRefused, match="bits are read from CIO, W, H, not DM"):
                 await driver.read_bits("DM", 0, 1)
-            with pytest.raises(PlcRefused, match=r"end code 1104 address range exceeded"):
+            with pytest.raises(PlcRefused) as caught:
                 await driver.read_words("W", 500, 20)
+            assert str(caught.value).endswith(
+                "answered reading W 500..519 with end code 1104 address range exceeded (runs "
+                "past the end of the area): check area and address in the configuration "
+                "against the PLC's memory map"
+            )
+            assert caught.value.code == 0x1104
         finally:
             driver.close()
             await sim.stop()

@@ -198,6 +198,20 @@ def end_code_text(code: int) -> str:
     return f"{code:04X} {END_CODES.get(code, 'unknown end code')}"
 
 
+def end_code_hint(code: int) -> str:
+    """What to do about an end code, by its main code (W342 section 5)."""
+    main = code >> 8
+    if main == 0x11:
+        return "check area and address in the configuration against the PLC's memory map"
+    if main == 0x04:
+        return "the device does not take FINS memory area commands: check the PLC model"
+    if main in (0x01, 0x02, 0x05):
+        return "check fins_node and the PLC's FINS node and routing settings"
+    if main in (0x20, 0x21, 0x22, 0x26, 0x30):
+        return "check the PLC's operating mode and its write protection"
+    return "see the PLC's error log (Omron W342 lists every end code)"
+
+
 def default_node(host: str) -> int:
     """The PLC's node number when ``fins_node`` is not set: the last octet of its IP."""
     try:
@@ -492,7 +506,9 @@ class FinsDriver(Driver):
                         self.close()  # a late answer must not be read as the next one's
                 except PlcRefused as exc:
                     raise PlcRefused(
-                        f"{self.where} answered {what} with end code {exc}", code=exc.code
+                        f"{self.where} answered {what} with end code {exc}: "
+                        f"{end_code_hint(exc.code)}",
+                        code=exc.code,
                     ) from None
                 except (OSError, asyncio.IncompleteReadError) as exc:
                     self.close()
