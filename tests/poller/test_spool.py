@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from scada_bridge.poller.spool import Spool
 from scada_bridge.store.insert import insert_events
 
@@ -65,3 +66,24 @@ def test_progress_survives_a_restart_and_lines_keep_their_numbers(tmp_path):
     assert [(number, text) for number, text, _ in chunk.bad] == [(5, "not json")]
     reopened.consume(chunk)
     assert Spool(tmp_path).path.read_text() == "" and len(Spool(tmp_path)) == 0
+
+
+def test_progress_that_cannot_be_recorded_sends_the_chunk_again_never_skips_one(tmp_path):
+    """Disk trouble while recording progress (a directory where spool.offset goes):
+    the chunk counts as not sent, so it is sent again (a duplicate the database
+    ignores) rather than lines being skipped."""
+    spool = Spool(tmp_path)
+    events = [raised(f"eq{i}", i) for i in range(3)]
+    spool.append(events)
+    spool.offset_path.mkdir()
+    first = next(spool.chunks(max_events=1))
+    with pytest.raises(OSError):
+        spool.consume(first)
+    assert len(spool) == 3 and spool.read() == events
+    everything = next(spool.chunks())
+    with pytest.raises(OSError):  # the last chunk empties the file: offset first, too
+        spool.consume(everything)
+    assert len(spool) == 3 and spool.read() == events
+    spool.offset_path.rmdir()
+    spool.consume(first)
+    assert spool.read() == events[1:] and Spool(tmp_path).read() == events[1:]

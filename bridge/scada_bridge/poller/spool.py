@@ -223,13 +223,14 @@ class Spool:
             entries.append({"rejected_at": now, "reason": reason, "line": text})
         self._keep_rejected(entries)
         self.reject(refused)
-        self._count = max(0, self._count - len(chunk.events) - len(chunk.bad))
-        self._first_line += chunk.lines
         if chunk.end >= self.path.stat().st_size:
             self.clear()
-        else:
-            self._write_offset(chunk.end)
-            self._offset = chunk.end
+            return
+        # On disk first, then in memory: a failed write leaves the chunk to be sent again.
+        self._write_offset(chunk.end)
+        self._offset = chunk.end
+        self._first_line += chunk.lines
+        self._count = max(0, self._count - len(chunk.events) - len(chunk.bad))
 
     def reject(self, refused: Sequence[tuple[NewEvent, str]]) -> None:
         """Keep events the database refused for their content in ``spool.rejected``."""
@@ -248,13 +249,14 @@ class Spool:
 
     def clear(self) -> None:
         """Empty the spool, after its events were committed to the database."""
+        # The offset first: failing or crashing between the two sends the whole file
+        # again (duplicates are ignored), never skips a line appended after it.
+        if self._offset or self.offset_path.exists():
+            self._write_offset(0)
+        self._offset = 0
         with self.path.open("r+b") as fh:
             fh.truncate(0)
             fh.flush()
             os.fsync(fh.fileno())
-        # After the truncation: an offset left beyond the end reads as 0 at the next open.
-        if self._offset or self.offset_path.exists():
-            self._write_offset(0)
-        self._offset = 0
         self._first_line = 1
         self._count = 0
