@@ -276,8 +276,11 @@ class ScadaFailureReport(models.Model):
         raise_uids = {event["raise_uid"] for _index, event in clears}
         existing = {}
         if raise_uids:
+            # sudo(): a clear ends its raise whoever ingests it. Uids are global
+            # (duplicates are found across companies too); the caller's record
+            # rules must not turn a clear into one waiting forever.
             existing = {
-                r.event_uid: r for r in self.search([("event_uid", "in", list(raise_uids))])
+                r.event_uid: r for r in self.sudo().search([("event_uid", "in", list(raise_uids))])
             }
         waiting = []
         for index, event in clears:
@@ -314,7 +317,8 @@ class ScadaFailureReport(models.Model):
         for index, event in clears:
             if event["raise_uid"] in new_raise_uids:
                 clears_by_raise.setdefault(event["raise_uid"], []).append((index, event))
-        pending_model = self.env["scada.pending.clear"].with_context(**INGEST_CONTEXT)
+        # sudo(): like the raises in _ingest_close_stored, matching ignores who calls.
+        pending_model = self.env["scada.pending.clear"].sudo().with_context(**INGEST_CONTEXT)
         earlier: dict[str, Any] = {}
         for pending in pending_model.search(
             [("raise_uid", "in", list(new_raise_uids)), ("state", "=", "pending")],
@@ -357,6 +361,47 @@ class ScadaFailureReport(models.Model):
                 results[index] = _result(
                     event["event_uid"], report.id, "cleared" if applied else "duplicate"
                 )
+
+    @api.model
+    def _ingest_apply_waiting_clears(self) -> int:
+        """Close the failures whose clear waits although their raise is stored; return how many.
+
+        A clear ingested while another transaction was creating its raise (a
+        pull batch and a push, or two pushes) saw no raise and was kept
+        waiting, and the raise's transaction did not see the clear: both
+        commit and nothing else would ever match them. The pull runs this
+        every run. Like all matching, it does not depend on the caller.
+        """
+        pending_model = self.env["scada.pending.clear"].sudo().with_context(**INGEST_CONTEXT)
+        reports = self.sudo().with_context(**INGEST_CONTEXT)
+        pending_model.flush_model(["raise_uid", "state"])
+        reports.flush_model(["event_uid"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id, r.id FROM scada_pending_clear p
+                  JOIN scada_failure_report r ON r.event_uid = p.raise_uid
+                 WHERE p.state = 'pending'
+                 ORDER BY p.occurred_at, p.id
+                """
+            )
+        )
+        by_report: dict[int, list[int]] = {}
+        for pending_id, report_id in self.env.cr.fetchall():
+            by_report.setdefault(report_id, []).append(pending_id)
+        closed = 0
+        for report in reports.browse(list(by_report)):
+            pendings = pending_model.browse(by_report[report.id])
+            if not report.clear_uid:  # the earliest clear ends it, as at create
+                report.write(
+                    {"clear_uid": pendings[0].event_uid, "cleared_at": pendings[0].occurred_at}
+                )
+                closed += 1
+            pendings.write({"state": "applied", "report_id": report.id})
+        if by_report:
+            _logger.info("%s waiting clear(s) matched to a raise stored meanwhile", closed)
+            reports.flush_model()
+        return closed
 
     def _ingest_keep_waiting(
         self, waiting: list[tuple[int, dict]], stored: dict[str, Any], results: list

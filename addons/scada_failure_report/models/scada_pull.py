@@ -21,23 +21,45 @@ from typing import Any
 import odoo
 import psycopg2
 import psycopg2.errors
+import psycopg2.extensions
 import scada_bridge
 from odoo import fields
 from odoo.tools import config
 from scada_bridge import Cursor, ScadaBridgeError
+from scada_bridge.store.reader import MAX_LIMIT as READ_LIMIT
 
 from . import scada_alert
 
 _logger = logging.getLogger(__name__)
 
 PARAM_TIME_BUDGET = "scada_failure_report.pull_time_budget"
-#: Share of the cron time limit one pull run may use before it hands over.
+#: Share of the worker's time limit one pull run may use before it hands over.
 TIME_BUDGET_SHARE = 0.5
+#: Budget when Odoo sets no time limit at all (threaded server).
+DEFAULT_TIME_BUDGET = 60.0
+#: Share of limit_memory_soft one batch may take, and what an event costs at
+#: most while it is ingested (row, event, vals, ORM cache; payload included).
+MEMORY_SHARE = 0.25
+BYTES_PER_EVENT = 50_000
+#: The pull's SCADA connection: lock waits end within this, and a peer gone
+#: without a word is noticed within about a minute.
+LOCK_TIMEOUT_MS = 10_000
+KEEPALIVE_IDLE = 30
+KEEPALIVE_INTERVAL = 10
+KEEPALIVE_COUNT = 3
+TCP_USER_TIMEOUT_MS = 60_000
 #: First key of the advisory lock a pull holds on its source (second key: source id).
 PULL_LOCK = 0x5CADA0D0 & 0x7FFFFFFF
 COUNTS = ("read", "created", "cleared", "pending", "duplicate", "rejected", "batches")
 #: Conflicts with a concurrent push of the same events: retried in a new transaction.
-CONFLICTS = (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure)
+#: A push inserting the same uids in another order deadlocks with the batch's
+#: INSERT; PostgreSQL aborts one of the two, and either retry then sees the
+#: other's rows as duplicates.
+CONFLICTS = (
+    psycopg2.errors.UniqueViolation,
+    psycopg2.errors.SerializationFailure,
+    psycopg2.errors.DeadlockDetected,
+)
 CONFLICT_RETRIES = 2
 
 
@@ -59,8 +81,14 @@ def commit(env) -> None:
         env.cr.commit()  # pylint: disable=invalid-commit
 
 
-def pull_time_budget(env) -> float:
-    """Seconds one run may pull: the system parameter, else half the cron time limit."""
+def pull_time_budget(env, *, cron: bool = False) -> float:
+    """Seconds one run may pull: the system parameter, else a share of the worker's limits.
+
+    Odoo kills a cron worker at ``limit_time_cpu`` or ``limit_time_real_cron``
+    (``limit_time_real`` when that is -1), and an HTTP worker (the "Pull now"
+    button) at ``limit_time_cpu`` or ``limit_time_real``; the run stops at
+    :data:`TIME_BUDGET_SHARE` of the first limit it would meet, and commits.
+    """
     value = env["ir.config_parameter"].sudo().get_param(PARAM_TIME_BUDGET)
     try:
         if value and float(value) > 0:
@@ -69,10 +97,65 @@ def pull_time_budget(env) -> float:
         _logger.warning(
             "system parameter %s=%r is not a number of seconds", PARAM_TIME_BUDGET, value
         )
-    limit = config.get("limit_time_real_cron") or -1
-    if limit <= 0:
-        limit = config.get("limit_time_real") or 120
-    return TIME_BUDGET_SHARE * limit
+    real = config.get("limit_time_real") or 120
+    if cron:
+        real_cron = config.get("limit_time_real_cron")
+        real = real if real_cron is None or real_cron < 0 else real_cron
+    limits = [limit for limit in (real, config.get("limit_time_cpu")) if limit and limit > 0]
+    return TIME_BUDGET_SHARE * min(limits) if limits else DEFAULT_TIME_BUDGET
+
+
+def batch_size_limit() -> int:
+    """Largest batch that fits the worker's memory: :data:`MEMORY_SHARE` of ``limit_memory_soft``.
+
+    Odoo recycles a worker above ``limit_memory_soft`` (and kills it above
+    the hard limit) after the request or job: a batch must fit well inside.
+    """
+    soft = config.get("limit_memory_soft") or 0
+    if soft <= 0:
+        return READ_LIMIT
+    return max(1, min(int(soft * MEMORY_SHARE / BYTES_PER_EVENT), READ_LIMIT))
+
+
+def pull_dsn(uri: str, budget: float) -> str:
+    """The source's URI with the pull's timeouts: no statement, lock or dead peer hangs a worker.
+
+    A statement may take at most the run's budget (a batch read is far
+    quicker); a lock wait ends sooner; keepalives and ``tcp_user_timeout``
+    notice a SCADA server that vanished without closing the connection.
+    """
+    statement_ms = max(int(budget * 1000), 1000)
+    return make_dsn_with_timeouts(uri, statement_ms, min(statement_ms, LOCK_TIMEOUT_MS))
+
+
+def make_dsn_with_timeouts(uri: str, statement_ms: int, lock_ms: int) -> str:
+    """``uri`` plus statement and lock timeouts, keepalives and ``tcp_user_timeout``.
+
+    A URI libpq cannot read comes back as it is: connecting says what is wrong.
+    """
+    try:
+        params = psycopg2.extensions.parse_dsn(uri)
+    except psycopg2.ProgrammingError:
+        return uri
+    options = " ".join(
+        filter(
+            None,
+            [
+                params.get("options"),
+                f"-c statement_timeout={statement_ms}",
+                f"-c lock_timeout={lock_ms}",
+            ],
+        )
+    )
+    return psycopg2.extensions.make_dsn(
+        uri,
+        options=options,
+        keepalives=1,
+        keepalives_idle=KEEPALIVE_IDLE,
+        keepalives_interval=KEEPALIVE_INTERVAL,
+        keepalives_count=KEEPALIVE_COUNT,
+        tcp_user_timeout=TCP_USER_TIMEOUT_MS,
+    )
 
 
 def no_connection_message(source) -> str:
@@ -117,7 +200,10 @@ class SourcePull:
         self.source = source
         self.env = source.env
         self.t0 = time.monotonic()
-        self.deadline = self.t0 + pull_time_budget(self.env) if deadline is None else deadline
+        self.budget = pull_time_budget(
+            self.env, cron=bool(self.env.context.get("ir_cron_progress_id"))
+        )
+        self.deadline = self.t0 + self.budget if deadline is None else deadline
         self.max_batches = max_batches
         self.progress = progress if progress is not None else {"done": 0}
         self.log = self.env["scada.sync.log"]
@@ -127,13 +213,17 @@ class SourcePull:
 
         Returns the counts of the run (also written to the sync log):
         ``read``, ``created``, ``cleared``, ``pending``, ``duplicate``,
-        ``rejected``, ``batches``, ``more`` (stopped early, events wait),
+        ``rejected``, ``batches``, ``retries`` (batches retried after a
+        conflict with a push), ``more`` (stopped early, events wait),
         ``error`` (the one-line reason, or False), ``skipped`` (another pull of
-        this source was running), ``cursor`` and ``log_id``.
+        this source was running, or took over between two batches), ``cursor``
+        and ``log_id``.
         """
-        source, progress = self.source, self.progress
+        source = self.source
         summary: dict[str, Any] = dict.fromkeys(COUNTS, 0)
-        summary.update(source_id=source.id, log_id=False, more=False, error=False, skipped=False)
+        summary.update(
+            source_id=source.id, log_id=False, more=False, error=False, skipped=False, retries=0
+        )
         if not self.lock():
             _logger.info("SCADA pull of %s skipped: another pull of it is running", source.name)
             summary.update(skipped=True, cursor=source.cursor or "")
@@ -147,11 +237,21 @@ class SourcePull:
             }
         )
         summary["log_id"] = self.log.id
+        try:
+            return self._run(summary)
+        except Exception as exc:
+            self.crashed(exc)
+            raise
+
+    def _run(self, summary: dict[str, Any]) -> dict[str, Any]:
+        source, progress = self.source, self.progress
         if not source.connection_uri:
             return self.failed(summary, no_connection_message(source))
         try:
             cursor = Cursor.parse(source.cursor or "")
-            conn = scada_bridge.connect(source.connection_uri, application_name="odoo-scada")
+            conn = scada_bridge.connect(
+                pull_dsn(source.connection_uri, self.budget), application_name="odoo-scada"
+            )
         except ScadaBridgeError as exc:
             return self.failed(summary, str(exc))
         # The run's sync log line exists from here on, even if a batch is retried.
@@ -174,7 +274,7 @@ class SourcePull:
                     source.invalidate_recordset(["cursor"])
                     cursor = Cursor.parse(source.cursor or "")
                     try:
-                        batch = scada_bridge.read_events(conn, cursor, source.batch_size)
+                        batch = scada_bridge.read_events(conn, cursor, self.batch_size())
                         # End the read snapshot: the next batch sees rows committed since.
                         conn.rollback()
                     except (ScadaBridgeError, psycopg2.Error) as exc:
@@ -194,9 +294,9 @@ class SourcePull:
                             raise
                         _logger.info("SCADA pull of %s: %s, batch retried", source.name, exc)
                         self.env.cr.rollback()
+                        summary["retries"] += 1
                 if summary["skipped"]:
-                    _logger.info("SCADA pull of %s: another pull took over", source.name)
-                    break
+                    return self.taken_over(summary)
                 summary = _add(summary, counts)
                 progress["done"] += batch.rows
                 cursor = batch.cursor
@@ -209,6 +309,7 @@ class SourcePull:
                     break
         finally:
             conn.close()
+        summary["cleared"] += self.apply_waiting_clears()
         scada_alert.record_success(source)
         self.log.write(
             {
@@ -220,6 +321,61 @@ class SourcePull:
         summary.update(error=False, cursor=str(cursor))
         _logger.info("SCADA pull of %s: %s", source.name, pull_summary(summary))
         return summary
+
+    def batch_size(self) -> int:
+        """The source's batch size, within what fits the worker's memory."""
+        limit = batch_size_limit()
+        if self.source.batch_size > limit:
+            _logger.info(
+                "SCADA pull of %s: batch size %s lowered to %s to fit limit_memory_soft",
+                self.source.name,
+                self.source.batch_size,
+                limit,
+            )
+        return min(self.source.batch_size, limit)
+
+    def taken_over(self, summary: dict[str, Any]) -> dict[str, Any]:
+        """Another pull took the source between two batches: end this run's log line only.
+
+        The other pull owns the source now (cursor, state): writing it here
+        would wait for that pull's commit and then fail on its update, a good
+        pull reported as crashed.
+        """
+        _logger.info("SCADA pull of %s: another pull took over", self.source.name)
+        self.log.write({**self.log_vals(summary, self.log.cursor_end or ""), "state": "taken_over"})
+        commit(self.env)
+        summary.update(error=False, cursor=self.log.cursor_end or "")
+        return summary
+
+    def crashed(self, exc: Exception) -> None:
+        """End the run's log line as an error when the run dies of a bug: never left running."""
+        if not can_commit():
+            return  # under tests the whole transaction is the test's
+        try:
+            self.env.cr.rollback()
+            self.log.write({"state": "error", "error": f"pull crashed: {exc} (see the server log)"})
+            commit(self.env)
+        except Exception:
+            _logger.exception("SCADA pull of %s: cannot end its log line", self.source.name)
+
+    def apply_waiting_clears(self) -> int:
+        """Match clears that raced their raise (see ``_ingest_apply_waiting_clears``).
+
+        One pull at a time does it; a push closing the same failure right now
+        wins, and the next run looks again.
+        """
+        cr = self.env.cr
+        cr.execute("SELECT pg_try_advisory_xact_lock(%s, 0)", (PULL_LOCK,))
+        if not cr.fetchone()[0]:
+            return 0
+        try:
+            with cr.savepoint():
+                return self.env["scada.failure.report"]._ingest_apply_waiting_clears()
+        except CONFLICTS as exc:
+            _logger.info(
+                "SCADA pull of %s: waiting clears left for the next run: %s", self.source.name, exc
+            )
+            return 0
 
     def ingest_batch(self, batch: scada_bridge.Batch) -> dict[str, int]:
         """Ingest one batch, log its rejected rows, store the cursor after it (not committed)."""
@@ -282,6 +438,7 @@ class SourcePull:
             "duplicate_count": summary["duplicate"],
             "rejected_count": summary["rejected"],
             "batch_count": summary["batches"],
+            "retry_count": summary["retries"],
             "cursor_end": cursor,
         }
 

@@ -24,6 +24,7 @@ _logger = logging.getLogger(__name__)
 CRON_XMLID = "scada_failure_report.ir_cron_scada_pull"
 MODULE = "scada_failure_report"
 BACKLOG_CONNECT_TIMEOUT = 3
+BACKLOG_STATEMENT_TIMEOUT_MS = 2000
 #: Fields of a source ``GET /api/scada/status`` reports (what the doctor reads).
 STATUS_FIELDS = (
     "name",
@@ -100,8 +101,11 @@ class ScadaSource(models.Model):
             if not source.id or not uri:
                 continue
             try:
+                # Opening the form must never tie up a worker on a slow server.
                 check = scada_bridge.check_source(
-                    uri,
+                    scada_pull.make_dsn_with_timeouts(
+                        uri, BACKLOG_STATEMENT_TIMEOUT_MS, BACKLOG_STATEMENT_TIMEOUT_MS
+                    ),
                     Cursor.parse(source.cursor or ""),
                     connect_timeout=BACKLOG_CONNECT_TIMEOUT,
                 )
@@ -238,7 +242,7 @@ class ScadaSource(models.Model):
     @api.model
     def _cron_pull(self) -> None:
         """Scheduled action: pull every active source; never raises for a SCADA problem."""
-        deadline = time.monotonic() + scada_pull.pull_time_budget(self.env)
+        deadline = time.monotonic() + scada_pull.pull_time_budget(self.env, cron=True)
         progress = {"done": 0}
         more = False
         for source in self.search([("active", "=", True)]):

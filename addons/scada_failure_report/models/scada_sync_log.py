@@ -26,12 +26,15 @@ class ScadaSyncLog(models.Model):
             ("running", "Running"),
             ("done", "Done"),
             ("partial", "Caught up partly"),
+            ("taken_over", "Taken over"),
             ("error", "Error"),
         ],
         default="running",
         required=True,
         readonly=True,
-        help="Caught up partly: the run used its time budget, the next run continues.",
+        help="Caught up partly: the run used its time budget, the next run continues. "
+        "Taken over: another pull of the source (Pull now, or the scheduled one) went on "
+        "from this run's last batch.",
     )
     events_read = fields.Integer(readonly=True, help="Rows read, rejected ones included.")
     created_count = fields.Integer(string="Created", readonly=True)
@@ -42,6 +45,11 @@ class ScadaSyncLog(models.Model):
     duplicate_count = fields.Integer(string="Duplicates", readonly=True)
     rejected_count = fields.Integer(string="Rejected", readonly=True)
     batch_count = fields.Integer(string="Batches", readonly=True)
+    retry_count = fields.Integer(
+        string="Retries",
+        readonly=True,
+        help="Batches retried because a push stored the same events at the same moment.",
+    )
     cursor_start = fields.Char(readonly=True)
     cursor_end = fields.Char(readonly=True)
     error = fields.Text(readonly=True)

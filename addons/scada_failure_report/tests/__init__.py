@@ -18,6 +18,8 @@ from . import (
     test_manual_entry,
     test_plc_status,
     test_pull,
+    test_pull_commits,
+    test_pull_limits,
     test_reliability,
     test_resolve,
     test_security,

@@ -1,0 +1,107 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What keeps a pull from tying up an Odoo worker, and matching that ignores the caller."""
+
+from unittest.mock import patch
+
+import psycopg2
+import scada_bridge
+from odoo.tests import new_test_user, tagged
+from odoo.tools import config, mute_logger
+
+from ..models import scada_pull
+from .common import ScadaCase
+
+
+@tagged("post_install", "-at_install")
+class TestPullLimits(ScadaCase):
+    def test_the_pull_connection_carries_its_timeouts(self):
+        self.insert(self.raised(0))
+        seen = {}
+        real_connect = scada_bridge.connect
+
+        def spy(uri, **kwargs):
+            conn = real_connect(uri, **kwargs)
+            with conn.cursor() as cur:
+                for name in ("statement_timeout", "lock_timeout", "tcp_user_timeout"):
+                    cur.execute(f"SHOW {name}")
+                    seen[name] = cur.fetchone()[0]
+            conn.rollback()
+            seen.update(conn.get_dsn_parameters())
+            return conn
+
+        limits = {"limit_time_cpu": 60, "limit_time_real": 120}
+        with patch.dict(config.options, limits), patch.object(scada_bridge, "connect", spy):
+            result = self.source._pull()
+
+        self.assertEqual(result["created"], 1)
+        self.assertEqual(seen["statement_timeout"], "30s", "half of limit_time_cpu (the button)")
+        self.assertEqual(seen["lock_timeout"], "10s")
+        self.assertEqual(seen["tcp_user_timeout"], "60000")  # ms
+        self.assertEqual(seen["keepalives"], "1")
+        self.assertEqual(seen["keepalives_idle"], "30")
+
+    @mute_logger("odoo.addons.scada_failure_report.models.scada_pull")
+    def test_a_locked_scada_table_fails_the_pull_instead_of_hanging_it(self):
+        self.insert(self.raised(0))
+        holder = psycopg2.connect(self.scada_uri)
+        self.addCleanup(holder.close)
+        with holder.cursor() as cur:
+            # Bounded even if the pull waited for it: the lock goes after 30 s.
+            cur.execute("SET idle_in_transaction_session_timeout = '30s'")
+            cur.execute("LOCK TABLE scada.equipment_failure IN ACCESS EXCLUSIVE MODE")
+
+        with patch.object(scada_pull, "LOCK_TIMEOUT_MS", 200):
+            result = self.source._pull()
+
+        holder.rollback()
+        self.assertIn("lock timeout", result["error"])
+        self.assertEqual(self.source.state, "error")
+        self.assertEqual(self.source._pull()["created"], 1, "the next pull gets it")
+
+    def test_the_time_budget_follows_the_worker_limits(self):
+        budget = scada_pull.pull_time_budget
+        limits = {"limit_time_cpu": 20, "limit_time_real": 120, "limit_time_real_cron": -1}
+        with patch.dict(config.options, limits):
+            self.assertEqual(budget(self.env), 10, "the button: CPU limit first")
+            self.assertEqual(budget(self.env, cron=True), 10, "cron: CPU limit too")
+        limits = {"limit_time_cpu": 0, "limit_time_real": 120, "limit_time_real_cron": 300}
+        with patch.dict(config.options, limits):
+            self.assertEqual(budget(self.env), 60, "the button: limit_time_real")
+            self.assertEqual(budget(self.env, cron=True), 150, "cron: limit_time_real_cron")
+
+    def test_a_batch_never_exceeds_what_fits_limit_memory_soft(self):
+        for minute in range(3):
+            self.insert(self.raised(minute))
+        soft = 2 * scada_pull.BYTES_PER_EVENT / scada_pull.MEMORY_SHARE  # room for 2 events
+        with patch.dict(config.options, {"limit_memory_soft": int(soft)}):
+            result = self.source._pull()
+        self.assertEqual((result["created"], result["batches"]), (3, 2))
+        self.assertEqual(self.source.batch_size, 1000, "the setting itself is kept")
+
+    def test_a_clear_finds_its_raise_whoever_pulls_it(self):
+        raise_event = self.insert(self.raised(0))[0]
+        self.source._pull()  # the raise, in this source's company
+        plant_b = self.env["res.company"].create({"name": "Plant B Ltd"})
+        manager_b = new_test_user(
+            self.env,
+            login="scada_manager_plant_b",
+            groups="base.group_user,scada_failure_report.group_scada_manager",
+            company_id=plant_b.id,
+            company_ids=[(6, 0, plant_b.ids)],
+        )
+        source_b = self.Source.create(
+            {
+                "name": "Plant B line",
+                "connection_uri": self.scada_uri,
+                "company_id": plant_b.id,
+                "cursor": self.source.cursor,  # only what comes next
+            }
+        )
+        clear = self.insert(self.cleared(raise_event, minutes=30))[0]
+
+        result = source_b.with_user(manager_b)._pull()
+
+        self.assertEqual((result["cleared"], result["pending"]), (1, 0), result)
+        report = self.report(raise_event)
+        self.assertEqual((report.state, report.clear_uid), ("cleared", clear.event_uid))
