@@ -253,3 +253,40 @@ def test_unusable_plc_time_is_stored_once_across_a_restart_before_the_ack(tmp_pa
     assert second[:2] == ("silo101", "START_FAILURE")
     # The second record is stored but still not acknowledged: its uid waits on disk.
     assert (tmp_path / "state" / "mailbox-omron1.json").exists()
+
+
+def test_the_record_is_read_in_one_request_even_with_its_parts_apart(tmp_path, scada_uri):
+    """max_gap = 0 would read parts with holes between them in separate requests, where a
+    record rewritten between two of them would be stored half old, half new. The poll reads
+    the flag alone; the record, flag included, comes in one more request. Counted at the
+    simulator: every request it served is a flag read per poll, plus one record read and
+    one acknowledgement write."""
+    mailbox = """
+[plc.mailbox]
+flag = 8030
+equipment = { address = 8000, registers = 8 }
+failure_code = { address = 8010, registers = 8 }
+time = 8020
+clock_timezone = "Asia/Jakarta"
+"""
+    port = free_port()
+    config = _plant(tmp_path, scada_uri, fins_block("omron1", port, mailbox, interval=0.05))
+    config = dataclasses.replace(config, plcs=(dataclasses.replace(config.plcs[0], max_gap=0),))
+
+    async def scenario():
+        async with simulated(config) as sim:
+            running = Running(config)
+            async with running:
+                (loop,) = running.poller.loops
+                await wait_until(lambda: loop.cycles >= 3, what="three polls")
+                await sim.post_mailbox(
+                    "omron1", "silo101", failure_code="START_FAILURE", when=WRITTEN
+                )
+                await _flag(sim, "omron1", 1, "acknowledged")
+            # Stopped: every poll has ended, so the counts are final.
+            return loop.cycles, sim.fins_servers[port].requests
+
+    cycles, requests = asyncio.run(asyncio.wait_for(scenario(), 60))
+    assert requests == cycles + 2, (cycles, requests)
+    (row,) = _rows(scada_uri)
+    assert row[:2] == ("silo101", "START_FAILURE")
