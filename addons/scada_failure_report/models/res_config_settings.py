@@ -6,8 +6,8 @@ PLC status interval."""
 from odoo import fields, models
 from odoo.addons.base.models.res_partner import _tz_get
 
-from .scada_api import PLANT_TZ_PARAM
 from .scada_api_old_routes import CORS_ORIGINS_PARAM
+from .scada_api_plant_time import PLANT_TZ_PARAM
 from .scada_equipment_reliability import KPI_DAYS_PARAM
 from .scada_plc_status import DEFAULT_INTERVAL, PARAM_INTERVAL
 

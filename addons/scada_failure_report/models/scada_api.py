@@ -22,6 +22,10 @@ from scada_bridge.events import (
     uid_from_json,
 )
 
+# The parts scada.api inherits: defined (imported) before it, whatever the import order.
+from .scada_api_old_routes import ScadaApiOldRoutes  # noqa: F401
+from .scada_api_plant_time import MAX_CLOCK_AHEAD
+
 _logger = logging.getLogger(__name__)
 
 #: Most events one request may carry.
@@ -32,10 +36,6 @@ MAX_LIMIT = 1000
 #: Namespace of derived event uids. Never change it: retries of events pushed
 #: before the change would stop matching and become second failures.
 UID_NAMESPACE = uuid.UUID("435db8d7-2dc8-4e26-a252-d0dc1dbd8f34")
-PLANT_TZ_PARAM = "scada_failure_report.plant_tz"
-#: A PLC clock may run ahead; more than this is a wrong clock or time zone.
-MAX_CLOCK_AHEAD = timedelta(days=1)
-OLDEST_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: Longest text accepted per field; longer is a client bug, not a failure text.
 TEXT_LIMITS = {
     "event_uid": 64,
@@ -101,6 +101,7 @@ def _iso_utc(value: datetime | None) -> str | None:
 
 class ScadaApi(models.AbstractModel):
     _name = "scada.api"
+    _inherit = ["scada.api.plant.time", "scada.api.old.routes"]
     _description = "SCADA push API rules"
 
     # -- identity -----------------------------------------------------------

@@ -50,8 +50,11 @@ _CONNECTION = {
 }
 
 
-class ScadaApi(models.AbstractModel):
-    _inherit = "scada.api"
+class ScadaApiOldRoutes(models.AbstractModel):
+    """Part of ``scada.api`` (which inherits it, and whose replies these use)."""
+
+    _name = "scada.api.old.routes"
+    _description = "SCADA API: routes of the old grt_scada module"
 
     # -- health and version ---------------------------------------------------
 

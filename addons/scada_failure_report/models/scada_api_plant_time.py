@@ -9,19 +9,25 @@ administrator's, else UTC; ``scada-bridge doctor`` reads :meth:`_plant_tz_status
 """
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from odoo import api, models
 from scada_bridge.events import time_from_json
 
-from .scada_api import MAX_CLOCK_AHEAD, OLDEST_TIME, PLANT_TZ_PARAM
-
 _logger = logging.getLogger(__name__)
 
+PLANT_TZ_PARAM = "scada_failure_report.plant_tz"
+#: A PLC clock may run ahead; more than this is a wrong clock or time zone.
+MAX_CLOCK_AHEAD = timedelta(days=1)
+OLDEST_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
-class ScadaApi(models.AbstractModel):
-    _inherit = "scada.api"
+
+class ScadaApiPlantTime(models.AbstractModel):
+    """Part of ``scada.api`` (which inherits it): call these through ``env["scada.api"]``."""
+
+    _name = "scada.api.plant.time"
+    _description = "SCADA API: plant time zone"
 
     @api.model
     def _plant_tz_name(self) -> str:
