@@ -10,6 +10,7 @@ from .scada_api_old_routes import CORS_ORIGINS_PARAM
 from .scada_api_plant_time import PLANT_TZ_PARAM
 from .scada_equipment_reliability import KPI_DAYS_PARAM
 from .scada_plc_status import DEFAULT_INTERVAL, PARAM_INTERVAL
+from .scada_sync_log import DEFAULT_RETENTION_DAYS, PARAM_RETENTION_DAYS
 
 
 class ResConfigSettings(models.TransientModel):
@@ -59,4 +60,11 @@ class ResConfigSettings(models.TransientModel):
         help="How often the poller rewrites each PLC's status row: its [poller] status_every "
         "(5 s by default), or the PLC's interval when that is longer. SCADA > PLCs shows a "
         "PLC as Stale when its last poll is older than 3 of these intervals.",
+    )
+    scada_log_retention_days = fields.Integer(
+        string="Pull Log Retention (days)",
+        config_parameter=PARAM_RETENTION_DAYS,
+        default=DEFAULT_RETENTION_DAYS,
+        help="Pull runs (SCADA > Pull Log) and their rejected rows older than this are "
+        "deleted by a daily scheduled action.",
     )

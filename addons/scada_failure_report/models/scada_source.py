@@ -82,6 +82,13 @@ class ScadaSource(models.Model):
         compute="_compute_backlog", help="Events waiting in the SCADA database (read when shown)."
     )
     backlog_note = fields.Char(compute="_compute_backlog")
+    held_back = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Set by the pull while events wait more than a minute behind a transaction "
+        "left open on the SCADA server (idle in transaction, or a prepared transaction): "
+        "who holds them, since when, and what ends it.",
+    )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
@@ -114,6 +121,7 @@ class ScadaSource(models.Model):
                 continue
             if check.ok:
                 source.backlog = check.backlog.count
+                source.backlog_note = scada_pull.held_back_note(check.backlog)
             else:
                 source.backlog_note = check.message
 

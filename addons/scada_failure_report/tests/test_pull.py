@@ -300,6 +300,28 @@ class TestHousekeeping(ScadaCase):
         self.assertFalse(empty.exists())
         self.assertTrue(recent.exists())
 
+    def test_pull_runs_and_rejected_rows_go_after_their_retention(self):
+        Log = self.env["scada.sync.log"]
+
+        def run_with_rejected_row(when):
+            log = Log.create({"source_id": self.source.id, "started_at": when, "state": "done"})
+            self.env["scada.rejected.row"].create({"log_id": log.id, "reason": "bad kind"})
+            return log
+
+        old = run_with_rejected_row("2026-08-20 10:00:00")
+        recent = run_with_rejected_row("2026-09-10 10:00:00")
+        rejected = (old | recent).rejected_row_ids
+        with freeze_time("2026-11-29 10:00:00"):
+            self.assertEqual(Log._cron_delete_old(), 1, "90 days by default")
+        self.assertFalse(old.exists())
+        self.assertEqual(rejected.exists(), recent.rejected_row_ids, "its rejected rows too")
+        self.assertTrue(recent.exists())
+
+        self.env["res.config.settings"].create({"scada_log_retention_days": 60}).execute()
+        with freeze_time("2026-11-29 10:00:00"):
+            Log._cron_delete_old()
+        self.assertFalse(recent.exists())
+
     def test_a_pull_already_running_on_the_source_is_not_doubled(self):
         self.insert(self.raised(0))
         # Another Odoo worker pulling this source: its own connection, holding the lock.

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """What keeps a pull from tying up an Odoo worker, and matching that ignores the caller."""
 
+from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
 import psycopg2
@@ -105,3 +106,43 @@ class TestPullLimits(ScadaCase):
         self.assertEqual((result["cleared"], result["pending"]), (1, 0), result)
         report = self.report(raise_event)
         self.assertEqual((report.state, report.clear_uid), ("cleared", clear.event_uid))
+
+
+@tagged("post_install", "-at_install")
+class TestPullHorizon(ScadaCase):
+    @mute_logger("odoo.addons.scada_failure_report.models.scada_pull")
+    def test_a_cursor_ahead_of_the_database_puts_the_source_in_error_with_the_fix(self):
+        self.insert(self.raised(0))
+        self.source.cursor = "999999999999:1"  # as after restoring an older SCADA database
+
+        result = self.source._pull()
+
+        self.assertIn("ahead of", result["error"])
+        self.assertEqual(self.source.state, "error")
+        self.assertIn("clear the source's cursor", self.source.last_error)
+        self.assertFalse(self.reports())
+
+    @mute_logger("odoo.addons.scada_failure_report.models.scada_pull")
+    def test_events_held_back_by_an_open_transaction_say_by_whom_and_since_when(self):
+        holder = psycopg2.connect(self.scada_uri, application_name="forgotten-script")
+        self.addCleanup(holder.close)
+        with holder.cursor() as cur:  # wrote, then left idle in transaction
+            cur.execute("CREATE TEMP TABLE scratch (x int); INSERT INTO scratch VALUES (1)")
+        # Committed after it, recorded five minutes ago: waiting behind it.
+        self.insert_raw(recorded_at=datetime.now(timezone.utc) - timedelta(minutes=5))
+
+        held = self.source._pull()
+
+        self.assertEqual(held["read"], 0)
+        self.assertIn("1 event(s) held back by pid", self.source.held_back)
+        self.assertIn("forgotten-script", self.source.held_back)
+        self.assertIn(" since ", self.source.held_back)
+        log = self.env["scada.sync.log"].browse(held["log_id"])
+        self.assertEqual(log.held_back, self.source.held_back)
+        self.assertIn("held back by pid", self.source.backlog_note)
+
+        holder.rollback()
+        released = self.source._pull()
+
+        self.assertEqual(released["created"], 1)
+        self.assertFalse(self.source.held_back)
