@@ -290,3 +290,31 @@ clock_timezone = "Asia/Jakarta"
     assert requests == cycles + 2, (cycles, requests)
     (row,) = _rows(scada_uri)
     assert row[:2] == ("silo101", "START_FAILURE")
+
+
+def test_a_record_without_plc_time_waits_in_the_plc_while_its_uid_cannot_be_saved(
+    tmp_path, scada_uri, caplog
+):
+    config = _plant(tmp_path, scada_uri, fins_block("omron1", free_port(), FINS_MAILBOX))
+    blocker = tmp_path / "state" / "mailbox-omron1.tmp"
+    bad_time = [0x2026, 0x0013, 0x0001, 0x0000, 0x0000, 0x0000]
+    caplog.set_level(logging.WARNING, logger="scada_bridge")
+
+    async def scenario():
+        async with simulated(config) as sim, Running(config) as running:
+            (loop,) = running.poller.loops
+            blocker.mkdir()  # the uid file cannot be written
+            await sim.post_mailbox(
+                "omron1", "silo101", failure_code="START_FAILURE", time_registers=bad_time
+            )
+            before = loop.cycles
+            await wait_until(lambda: loop.cycles >= before + 5, what="five polls")
+            assert await sim.mailbox_flag("omron1") == 0  # not acknowledged: nothing lost
+            assert _rows(scada_uri) == []
+            blocker.rmdir()
+            await _flag(sim, "omron1", 1, "stored once the uid is saved")
+
+    asyncio.run(asyncio.wait_for(scenario(), 60))
+    assert [r[:2] for r in _rows(scada_uri)] == [("silo101", "START_FAILURE")]
+    said = [r for r in caplog.records if "cannot save the mailbox record's uid" in r.getMessage()]
+    assert len(said) == 1  # once for the record, not once per poll

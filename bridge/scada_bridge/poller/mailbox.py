@@ -101,6 +101,7 @@ class MailboxWatch:
         self._acked: list[int] | None = None  # the last record acknowledged
         self._pending = _Pending(state_dir / f"mailbox-{plc.name}.json" if state_dir else None)
         self._ignored_logged: list[int] | None = None
+        self._uid_warned: list[int] | None = None  # said once per record
 
     def _part(self, words: list[int], span: Span) -> list[int]:
         start = span.address - self.block.address
@@ -135,7 +136,21 @@ class MailboxWatch:
             return
         raw = self._raw(words)
         if raw != self._unacked:
-            event = self._event(words, raw)
+            try:
+                event = self._event(words, raw)
+            except OSError as exc:  # the uid of a record without PLC time cannot be kept
+                if raw == self._uid_warned:
+                    return
+                self._uid_warned = raw
+                _logger.warning(
+                    "PLC %r: cannot save the mailbox record's uid in %s (%s): the record stays "
+                    "in the PLC (flag 0) and is read again at the next poll; check the state "
+                    "directory is writable",
+                    self.plc.name,
+                    self._pending.path,
+                    exc.strerror or exc,
+                )
+                return
             if event is None:
                 await self._acknowledge(raw)
                 return
