@@ -2,7 +2,10 @@
 
 It posts ``{"db", "login", "password"}`` as plain JSON (or in a JSON-RPC
 envelope), wants ``status: "success"`` and a session cookie, then pushes with
-that cookie. Answers in the envelope when asked in one.
+that cookie. Answers in the envelope when asked in one, and always with HTTP
+200 as the old ``type='json'`` route did (:func:`.api_http.mark_compat`): a
+refusal is ``status: "error"`` with the reason in ``message``. The session's
+later requests get the same treatment (see ``static/api/COMPATIBILITY.md``).
 """
 
 from odoo import http
