@@ -203,7 +203,7 @@ def event_from_json(data: Mapping[str, Any]) -> NewEvent:
     for name in JSON_REQUIRED:
         if name not in data:
             raise KeyError(name)
-    fields = {name: data.get(name) for name in EVENT_FIELDS}
+    fields: dict[str, Any] = {name: data.get(name) for name in EVENT_FIELDS}
     occurred_at = data.get("occurred_at")
     fields["occurred_at"] = (
         time_from_json(occurred_at) if isinstance(occurred_at, str) else occurred_at

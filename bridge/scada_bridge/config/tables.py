@@ -9,10 +9,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-try:  # Python >= 3.11
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef,import-not-found]
+import tomllib  # requires-python >= 3.11: no tomli fallback
 
 from ..errors import ConfigError
 from .model import MODBUS, PROTOCOLS, config_keys

@@ -73,6 +73,8 @@ def _interval(value: Any) -> tuple[str, timedelta | None]:
         number, unit = value.split()
     elif isinstance(value, int | float):
         return f"{value:g} s", timedelta(seconds=value)
+    if number is None:
+        return str(value), None
     try:
         count = int(number)
         seconds = count * units[str(unit).rstrip("s") + "s"]
@@ -174,7 +176,8 @@ def plant_tz_check(info: Any) -> Check | None:
     if not isinstance(info, dict):
         return None
     name = str(info.get("name") or "UTC")
-    users = info.get("users") if isinstance(info.get("users"), dict) else {}
+    given = info.get("users")
+    users: dict[str, int] = given if isinstance(given, dict) else {}
     elsewhere = {tz: n for tz, n in users.items() if tz and tz not in _UTC_NAMES}
     if name in _UTC_NAMES and elsewhere:
         zone, count = max(elsewhere.items(), key=lambda item: item[1])

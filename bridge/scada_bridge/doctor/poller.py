@@ -99,7 +99,8 @@ def poller_checks(
                     HOP,
                     label,
                     False,
-                    f"{name!r} {state} for {age(since, now)} ({failures} failed poll(s), "
+                    f"{name!r} {state} for {age(since, now) if since else 'an unknown time'} "
+                    f"({failures} failed poll(s), "
                     f"{success}): {what or 'no error text'}",
                     fix or "see the PLC row above and the poller's log",
                 )

@@ -117,15 +117,20 @@ def encode_ascii(text: str, registers: int, byte_order: str = "big") -> list[int
     return encode_bytes(raw, byte_order)
 
 
-def decode_bcd_time(registers: Sequence[int], byte_order: str = "big") -> tuple[int, ...]:
+def decode_bcd_time(
+    registers: Sequence[int], byte_order: str = "big"
+) -> tuple[int, int, int, int, int, int]:
     """Six BCD words (year, month, day, hour, minute, second) as integers.
 
-    A two-digit year (``0x0026``) means 2026. Raises :class:`BadBcd`.
+    A two-digit year (``0x0026``) means 2026. Raises :class:`BadBcd`, or
+    ValueError for fewer than six words.
     """
-    values = [decode_bcd(_word(r, byte_order)) for r in registers[:6]]
-    if values[0] < 100:
-        values[0] += 2000
-    return tuple(values)
+    year, month, day, hour, minute, second = (
+        decode_bcd(_word(r, byte_order)) for r in registers[:6]
+    )
+    if year < 100:
+        year += 2000
+    return year, month, day, hour, minute, second
 
 
 def bcd_time_registers(moment: datetime, byte_order: str = "big") -> list[int]:

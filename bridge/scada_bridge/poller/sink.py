@@ -360,7 +360,7 @@ class EventSink:
         if not rows or not self._connect():
             return False
         try:
-            write_status(self._conn, rows)  # type: ignore[arg-type]
+            write_status(self._conn, rows)
             self._conn.commit()  # type: ignore[union-attr]
         except CONTENT_ERRORS as exc:
             # A status row refused for its content (odd bytes in a PLC's error text) is

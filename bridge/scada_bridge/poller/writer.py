@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Literal, overload
 
 from ..events import NewEvent
 from ..store.plc_status import PlcStatus
@@ -53,6 +54,13 @@ class Writer:
         self.rounds = 0
         #: Events handed to :meth:`submit` so far.
         self.submitted = 0
+
+    @overload
+    def submit(self, events: list[NewEvent], *, durable: Literal[True]) -> asyncio.Future[str]: ...
+    @overload
+    def submit(
+        self, events: list[NewEvent], *, durable: bool = False
+    ) -> asyncio.Future[str] | None: ...
 
     def submit(
         self, events: list[NewEvent], *, durable: bool = False
