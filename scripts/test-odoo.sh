@@ -1,16 +1,51 @@
 #!/usr/bin/env bash
-# Odoo tier: install addons/scada_failure_report into a fresh Odoo 18 database
-# and run the module's tests with Odoo's own runner (real Odoo, real HTTP,
-# real PostgreSQL). Prints one line "odoo: N passed, N failed, N skipped".
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 #
-#   ODOO_PATH        Odoo 18 source tree (default /opt/odoo18; README "Odoo tier")
-#   SCADA_ODOO_TAGS  --test-tags value (default /scada_failure_report)
+# Odoo tier: install addons/scada_failure_report into a fresh Odoo 18 database
+# with odoo-bin, then run the module's tests with pytest-odoo against it (real
+# Odoo, real HTTP server, real PostgreSQL) and write JUnit XML. Prints one line
+# "odoo: N passed, N failed, N skipped", counted from that XML.
+#
+#   ODOO_PATH         Odoo 18 source tree (default /opt/odoo18; README "Odoo tier")
+#   SCADA_ODOO_TESTS  pytest arguments selecting tests (default: all of the module's),
+#                     e.g. "-k TestPull" or "addons/scada_failure_report/tests/test_pull.py"
+#   SCADA_ODOO_TAGS   the old focus, still understood: /scada_failure_report:TestPull or
+#                     /scada_failure_report:TestPull.test_clear_closes_its_report
+#   SCADA_ODOO_JUNIT  where the JUnit XML goes (default /tmp/<db>.xml)
+#   SCADA_ODOO_LOG    Odoo's log: the install's, then the tests' warnings (default /tmp/<db>.log)
 # Exit: 0 passed, 1 failed, 4 skipped (no Odoo tree).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 ODOO_PATH="${ODOO_PATH:-/opt/odoo18}"
-TAGS="${SCADA_ODOO_TAGS:-/scada_failure_report}"
+MODULE=scada_failure_report
+TESTS="$ROOT/addons/$MODULE/tests"
+DB="scada_odoo_test_$(date +%s)_$$"
+SELECT=("$TESTS")
+if [[ -n "${SCADA_ODOO_TESTS:-}" ]]; then
+    read -r -a SELECT <<<"$SCADA_ODOO_TESTS"
+    # Options only (e.g. -k TestPull): within the module's tests, not the whole clone.
+    if [[ " $SCADA_ODOO_TESTS" != *" addons/"* ]]; then SELECT=("$TESTS" "${SELECT[@]}"); fi
+elif [[ -n "${SCADA_ODOO_TAGS:-}" && "$SCADA_ODOO_TAGS" == *:* ]]; then
+    spec="${SCADA_ODOO_TAGS#*:}"              # TestClass or TestClass.test_method
+    SELECT=("$TESTS" -k "${spec//./ and }")
+fi
+JUNIT="${SCADA_ODOO_JUNIT:-/tmp/$DB.xml}"
+LOG="${SCADA_ODOO_LOG:-/tmp/$DB.log}"
+JUNIT_PY="$ROOT/scripts/junit.py"
+rm -f "$JUNIT"
+
+summary() {  # the one result line, from the JUnit XML only
+    read -r p f s < <(python3 "$JUNIT_PY" count "$JUNIT")
+    if (( s > 0 )); then
+        echo "################################################################################" >&2
+        echo "##  $s ODOO TEST(S) SKIPPED: see 'SKIPPED' above and $JUNIT" >&2
+        echo "################################################################################" >&2
+    fi
+    echo "odoo: $p passed, $f failed, $s skipped"
+    (( f == 0 ))
+}
 
 if [[ ! -f "$ODOO_PATH/odoo-bin" ]]; then
     cat >&2 <<BANNER
@@ -20,11 +55,17 @@ if [[ ! -f "$ODOO_PATH/odoo-bin" ]]; then
 ##  (or set ODOO_PATH): see README.md, section "Odoo tier".
 ################################################################################
 BANNER
-    echo "odoo: 0 passed, 0 failed, 1 skipped"
+    python3 "$JUNIT_PY" skip "$JUNIT" odoo "ODOO TIER SKIPPED" "no Odoo 18 tree at ODOO_PATH=$ODOO_PATH"
+    summary
     exit 4
 fi
 
-PY="$(bash "$ROOT/scripts/odoo-env.sh")" || { echo "odoo: cannot build Odoo's Python environment" >&2; echo "odoo: 0 passed, 1 failed, 0 skipped"; exit 1; }
+if ! PY="$(bash "$ROOT/scripts/odoo-env.sh")"; then
+    python3 "$JUNIT_PY" fail "$JUNIT" odoo "Odoo's Python environment" \
+        "scripts/odoo-env.sh could not build Odoo's Python environment (see above)"
+    summary
+    exit 1
+fi
 
 # The browser tour (tests/test_tour.py) drives Debian's headless Chromium over
 # its DevTools websocket: it needs /usr/bin/chromium, and websocket-client in
@@ -49,56 +90,47 @@ if ! PYTHONPATH="$TOUR_PY" "$PY" -c 'import websocket' 2>/dev/null; then
         || echo "odoo: cannot install $WEBSOCKET_CLIENT into $TOUR_PY: the browser tour is SKIPPED" >&2
 fi
 
-DB="scada_odoo_test_$(date +%s)_$$"
-PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 DATA_DIR="$(mktemp -d /tmp/scada-odoo-data.XXXXXX)"
-LOG="${SCADA_ODOO_LOG:-/tmp/$DB.log}"
-
 cleanup() {
     dropdb --if-exists "$DB" >/dev/null 2>&1 || psql -q -d postgres -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1
     rm -rf "$DATA_DIR"
 }
 trap cleanup EXIT
 
-echo "odoo: installing scada_failure_report into $DB and running tests $TAGS (log: $LOG)" >&2
+# This clone's bridge first: the shared venv's copy may be another clone's.
+# Odoo's tree next, so pytest (and pytest-odoo) import odoo from it.
+export PYTHONPATH="$ROOT/bridge:$ODOO_PATH:$TOUR_PY${PYTHONPATH:+:$PYTHONPATH}"
+ADDONS="$ODOO_PATH/addons,$ROOT/addons"
+PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+
+echo "odoo: installing $MODULE into $DB (log: $LOG)" >&2
 start=$(date +%s)
 # Odoo refuses the 'postgres' superuser: it runs as this OS user over the socket.
-# This clone's bridge first: the shared venv's copy may be another clone's.
-(cd "$ODOO_PATH" && PYTHONPATH="$ROOT/bridge:$TOUR_PY${PYTHONPATH:+:$PYTHONPATH}" timeout 1800 "$PY" odoo-bin \
-    --addons-path="$ODOO_PATH/addons,$ROOT/addons" \
-    --data-dir="$DATA_DIR" \
-    -d "$DB" -i scada_failure_report --without-demo=all \
-    --test-enable --test-tags "$TAGS" \
+if ! (cd "$ODOO_PATH" && timeout 1800 "$PY" odoo-bin \
+    --addons-path="$ADDONS" --data-dir="$DATA_DIR" \
+    -d "$DB" -i "$MODULE" --without-demo=all \
     --http-interface=127.0.0.1 --http-port="$PORT" --gevent-port="$((PORT + 1))" \
-    --max-cron-threads=0 --stop-after-init --log-level=info) >"$LOG" 2>&1
-rc=$?
-elapsed=$(( $(date +%s) - start ))
-
-summary="$(grep -E "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database" "$LOG" | tail -1)"
-if [[ -z "$summary" ]]; then
-    echo "odoo: no test summary in the log (install failed?); last errors:" >&2
+    --max-cron-threads=0 --stop-after-init --log-level=info) >"$LOG" 2>&1; then
     grep -E " (ERROR|CRITICAL) " "$LOG" | tail -20 >&2
-    echo "odoo: 0 passed, 1 failed, 0 skipped"
+    python3 "$JUNIT_PY" fail "$JUNIT" odoo "install $MODULE" \
+        "odoo-bin -i $MODULE failed: see $LOG"
+    summary
     exit 1
 fi
-read -r failed errors total < <(echo "$summary" | sed -E 's/.* ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/')
-bad=$((failed + errors))
-# Odoo counts a skipped test among the "tests" and only logs it: say it loud.
-skipped="$(grep -c -E " INFO .*: skipped [A-Za-z0-9_]+\.test" "$LOG")"
-if (( skipped > 0 )); then
-    echo "################################################################################" >&2
-    echo "##  $skipped ODOO TEST(S) SKIPPED:" >&2
-    grep -E " INFO .*: skipped [A-Za-z0-9_]+\.test" "$LOG" | sed -E 's/.*: skipped /##    /' >&2
-    echo "################################################################################" >&2
+installed=$(date +%s)
+
+# The module's tests, every kind (TransactionCase and HttpCase) under pytest-odoo:
+# --odoo-http starts Odoo's threaded HTTP server on a free port for HttpCase.
+echo "odoo: running the module's tests with pytest-odoo on $DB (JUnit: $JUNIT)" >&2
+(cd "$ROOT" && PYTHONPATH="$PYTHONPATH:$ROOT/scripts/pytest_plugins" timeout 1800 "$PY" -m pytest -p no:cacheprovider -p odoo_thread_dbname -q -rfEs --junitxml="$JUNIT" \
+    --odoo-database="$DB" --odoo-addons-path="$ADDONS" --odoo-http \
+    --odoo-extra="data-dir=$DATA_DIR" --odoo-extra="http-interface=127.0.0.1" \
+    --odoo-extra="max-cron-threads=0" --odoo-extra="logfile=$LOG" --odoo-log-level=warn \
+    "${SELECT[@]}") >&2
+rc=$?
+done_at=$(date +%s)
+echo "odoo: install $((installed - start))s, tests $((done_at - installed))s (pytest exit $rc; Odoo's log: $LOG)" >&2
+if [[ ! -s "$JUNIT" ]]; then
+    python3 "$JUNIT_PY" fail "$JUNIT" odoo "pytest-odoo" "pytest wrote no JUnit XML (exit $rc)"
 fi
-if (( bad > 0 || rc != 0 )); then
-    grep -E " (ERROR|CRITICAL) |^(FAIL|ERROR):|AssertionError" "$LOG" | head -60 >&2
-fi
-if (( total == 0 )); then
-    echo "odoo: the module's tests did not run (0 tests)" >&2
-    bad=1
-fi
-echo "odoo: ran $total tests in ${elapsed}s (odoo-bin exit $rc)" >&2
-if (( rc != 0 && bad == 0 )); then bad=1; fi
-echo "odoo: $((total - failed - errors - skipped)) passed, $bad failed, $skipped skipped"
-(( bad == 0 ))
+summary

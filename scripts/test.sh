@@ -4,9 +4,11 @@
 # stopped, builds its own virtual environments, then runs every tier and
 # prints per tier how many tests ran, passed, failed and were skipped.
 #
-# Tiers: lint (ruff, pylint-odoo), compose (docker-compose config), bridge (pytest on real
-# PostgreSQL and real Modbus TCP), odoo (the module's tests in real Odoo 18,
-# found at ODOO_PATH, default /opt/odoo18).
+# Tiers: lint (ruff, pylint-odoo, mypy, XML format), compose
+# (docker-compose config), bridge (pytest on real PostgreSQL and real Modbus TCP),
+# odoo (the module's tests in real Odoo 18 under pytest-odoo, found at ODOO_PATH,
+# default /opt/odoo18). Every tier writes JUnit XML (scripts/junit.py) and the
+# table below is counted from those files only.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -41,51 +43,40 @@ fi
 "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e ./bridge 2>&1 \
     | grep -v "^WARNING: Location" >&2
 
-# -- lint ---------------------------------------------------------------------
-echo "== lint (ruff check + ruff format --check, pylint-odoo on the module)" >&2
-# missing-readme: README.rst is what OCA's tooling generates from readme/*.md.
-if "$VENV/bin/ruff" check . >&2 && "$VENV/bin/ruff" format --check . >&2 \
-    && "$VENV/bin/pylint" --load-plugins=pylint_odoo --disable=all --enable=odoolint \
-        --disable=missing-readme --valid-odoo-versions=18.0 --score=n \
-        --manifest-required-authors="SCADA Failure Bridge contributors" \
-        addons/scada_failure_report >&2; then
-    record lint 1 0 0
-else
-    record lint 0 1 0
-fi
+# -- the tiers: each writes JUnit XML, and only that XML is counted ----------------
+JUNIT=("$VENV/bin/python" "$ROOT/scripts/junit.py")
+check() {  # tier name command...: one test case of the tier's JUnit XML
+    local tier=$1 name=$2
+    shift 2
+    "${JUNIT[@]}" case "$RESULTS/$tier.xml" "$tier" "$name" -- "$@" >&2
+}
+count() {  # tier: read its JUnit XML into the table
+    local p f s
+    read -r p f s < <("${JUNIT[@]}" count "$RESULTS/$1.xml")
+    record "$1" "$p" "$f" "$s"
+}
 
-# -- compose --------------------------------------------------------------------
+echo "== lint (ruff, pylint-odoo, mypy on bridge/, XML format)" >&2
+check lint "ruff check" "$VENV/bin/ruff" check .
+check lint "ruff format" "$VENV/bin/ruff" format --check .
+check lint "pylint-odoo" "$VENV/bin/pylint" --load-plugins=pylint_odoo --disable=all \
+    --enable=odoolint --valid-odoo-versions=18.0 --score=n \
+    --manifest-required-authors="SCADA Failure Bridge contributors" addons/scada_failure_report
+check lint "mypy bridge" "$VENV/bin/mypy" --config-file bridge/pyproject.toml bridge/scada_bridge
+check lint "xml format (prettier)" bash scripts/format-xml.sh --check
+count lint
+
 echo "== compose (docker-compose config)" >&2
-if bash scripts/check-compose.sh >&2; then record compose 1 0 0; else record compose 0 1 0; fi
+check compose "docker-compose config" bash scripts/check-compose.sh
+count compose
 
-# -- bridge -------------------------------------------------------------------
 echo "== bridge (pytest, real PostgreSQL and Modbus TCP on 127.0.0.1)" >&2
 "$VENV/bin/python" -m pytest tests -q -p no:cacheprovider --junitxml="$RESULTS/bridge.xml" >&2
-"$VENV/bin/python" - "$RESULTS/bridge.xml" > "$RESULTS/bridge.counts" <<'PY'
-import sys, xml.etree.ElementTree as ET
-try:
-    root = ET.parse(sys.argv[1]).getroot()
-except (OSError, ET.ParseError):
-    print(0, 1, 0); sys.exit()
-suites = [root] if root.tag == "testsuite" else list(root)
-t = sum(int(s.get("tests", 0)) for s in suites)
-f = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
-sk = sum(int(s.get("skipped", 0)) for s in suites)
-print(t - f - sk, f if t else 1, sk)
-PY
-read -r p f s < "$RESULTS/bridge.counts"
-record bridge "$p" "$f" "$s"
+count bridge
 
-# -- odoo -------------------------------------------------------------------------
-echo "== odoo (module tests in real Odoo 18)" >&2
-bash scripts/test-odoo.sh | tee "$RESULTS/odoo.out"
-line="$(grep -E '^odoo: [0-9]+ passed' "$RESULTS/odoo.out" | tail -1)"
-if [[ -n "$line" ]]; then
-    read -r p f s < <(echo "$line" | sed -E 's/odoo: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/')
-    record odoo "$p" "$f" "$s"
-else
-    record odoo 0 1 0
-fi
+echo "== odoo (module tests in real Odoo 18, under pytest-odoo)" >&2
+SCADA_ODOO_JUNIT="$RESULTS/odoo.xml" bash scripts/test-odoo.sh
+count odoo
 
 # -- summary ----------------------------------------------------------------------
 echo
