@@ -9,9 +9,11 @@
     "license": "LGPL-3",
     "application": True,
     "depends": ["mail", "maintenance"],
-    "external_dependencies": {"python": ["scada_bridge"]},
+    # The PyPI distribution (bridge/pyproject.toml), checked by Odoo at install.
+    "external_dependencies": {"python": ["scada-bridge>=0.1,<0.2"]},
     "data": [
         "security/scada_failure_report_security.xml",
+        "security/ir_rule.xml",
         "security/ir.model.access.csv",
         "data/mail_activity_type.xml",
         "views/scada_failure_report_views.xml",
