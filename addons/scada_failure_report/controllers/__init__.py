@@ -1,1 +1,3 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 from . import compat, equipment, equipment_failure, failure_report, health, pull, status

@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """HTTP plumbing shared by the SCADA API routes: auth, body reading, JSON replies.
 
 Routes are ``type='http'`` so they can answer real status codes (``type='json'``

@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """``/api/scada/authenticate``: the login the middleware plants already run expects.
 
 It posts ``{"db", "login", "password"}`` as plain JSON (or in a JSON-RPC

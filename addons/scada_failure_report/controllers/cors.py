@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """CORS for the old dashboard: a browser page of another origin using the session cookie.
 
 The old module declared ``cors=SCADA_CORS_ORIGIN`` so its Vue dashboard, served

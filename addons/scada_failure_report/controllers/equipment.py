@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """``GET /api/scada/equipment?code=`` and ``GET /api/scada/equipment/<code>``.
 
 The old module answered the second; its diagnostic script asks the first.

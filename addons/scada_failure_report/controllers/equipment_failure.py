@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """``/api/scada/equipment-failure``: push failures (POST) and list them (GET).
 
 ``GET /api/scada/failure-reports`` is the same list under the path the old

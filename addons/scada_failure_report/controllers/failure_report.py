@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """``POST /api/scada/equipment-failure-report``: the old dashboard's period report."""
 
 from odoo import http

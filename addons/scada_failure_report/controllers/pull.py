@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """``POST /api/scada/pull``: the doorbell a poller rings after it stored events."""
 
 from odoo import http

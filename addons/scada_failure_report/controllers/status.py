@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """``GET /api/scada/status``: what ``scada-bridge doctor`` asks Odoo."""
 
 from odoo import http

@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """Rules of the push API that are business rules, not HTTP plumbing.
 
 The controllers parse the request and shape the reply; what an event pushed over

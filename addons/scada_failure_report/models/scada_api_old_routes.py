@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """What the routes of the old ``grt_scada`` module answer: health, version,
 equipment by SCADA code, and the period report its dashboard draws.
 

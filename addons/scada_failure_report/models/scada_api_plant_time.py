@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """The plant's time zone: how the API reads a time without offset and writes ``date``.
 
 Pushed times without an offset (the old middleware's ``2026-02-23 20:22:35``),

@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """Equipment reliability from SCADA failures: downtime, MTBF, MTTR, availability in hours.
 
 One row per equipment, computed in SQL when read, over a window of

@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """What the ingest makes of new failures for the Maintenance app, in one bulk step per call.
 
 After ``scada.failure.report._ingest_events`` created failures (pulled,

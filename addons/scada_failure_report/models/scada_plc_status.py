@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """What the poller last wrote of each PLC in ``scada.plc_status``, read on demand.
 
 A regular model, refreshed from every SCADA database each time *SCADA > PLCs*

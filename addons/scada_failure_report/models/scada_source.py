@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """One SCADA database Odoo pulls failures from: its settings, state, buttons and the cron.
 
 How one pull run goes lives in :mod:`.scada_pull` (``SourcePull``); what a

@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """Shared base of the push API tests: users, API keys and a JSON HTTP client.
 
 Every test goes through real HTTP to the Odoo server the test run starts.

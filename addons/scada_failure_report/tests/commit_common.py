@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """The commit-capable tier: the pull and the push with real commits and real races.
 
 Odoo's test cases run every test in one transaction that is rolled back, and

@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """A real SCADA PostgreSQL database next to Odoo's, for every test class.
 
 ``ScadaCase.setUpClass`` creates a uniquely named database on the server Odoo

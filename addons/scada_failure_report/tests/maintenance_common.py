@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """A small plant's maintenance side: a team, a technician, equipment, failure codes.
 
 Failures reach Odoo the two real ways: pulled from the SCADA database

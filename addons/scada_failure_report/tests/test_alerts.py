@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """Alerts: one 'SCADA failure' activity per equipment and code, never one per event."""
 
 from odoo.tests import tagged

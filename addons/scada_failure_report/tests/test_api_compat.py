@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """The old system's own clients, unchanged: login, cookie, push, list (issue 13).
 
 Each test makes the calls the old clients make (the middleware's

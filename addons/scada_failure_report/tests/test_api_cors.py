@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """The old dashboard's browser calls: CORS with the session cookie, for trusted origins only.
 
 The requests carry the headers a browser sends for a page of another origin

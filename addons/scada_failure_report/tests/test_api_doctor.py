@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """``scada-bridge doctor``'s Odoo rows (``scada_bridge.doctor.odoo``) against the real route.
 
 The bridge tier tests the doctor against a stand-in server answering the same

@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """The poller's doorbell (``scada_bridge.poller.doorbell``) against the real Odoo server."""
 
 import socket

@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """GET /api/scada/equipment-failure, POST /api/scada/pull and GET /api/scada/status."""
 
 import http.client

@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """Hundreds of random and malformed requests: never a 5xx, never a write by a refusal.
 
 Property-based (hypothesis) through real HTTP. The example database is off so

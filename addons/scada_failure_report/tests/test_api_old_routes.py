@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """The old module's routes: health, version, equipment by code, the period report (issue 13).
 
 Each route is asked by a user who may (API key, and the old clients' session)

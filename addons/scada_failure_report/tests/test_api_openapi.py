@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """The OpenAPI document says what the routes do: every documented answer is produced
 over HTTP here and checked against its schema, and every /api/scada route is documented."""
 

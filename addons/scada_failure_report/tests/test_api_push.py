@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """POST /api/scada/equipment-failure through real HTTP: every status code, batches, retries."""
 
 import json

@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """A failure pushed and then pulled from the SCADA database is one record (and the other way)."""
 
 import uuid

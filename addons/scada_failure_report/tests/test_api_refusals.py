@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """Hostile or odd requests get a clear refusal, never a 500 nor a wasted worker (issue 9, 15)."""
 
 import http.client

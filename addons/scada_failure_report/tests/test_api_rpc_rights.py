@@ -1,3 +1,5 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """An integration user's API key can push, and over RPC only read (issue 9, 13).
 
 The key an integration holds also opens Odoo's XML-RPC and JSON-RPC. Pushing

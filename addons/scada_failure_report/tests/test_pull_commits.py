@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """The pull's promises with real commits: crashes inside a batch, races with the push,
 another pull taking over. See :mod:`.commit_common` for how the tier works."""
 

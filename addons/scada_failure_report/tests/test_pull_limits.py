@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """What keeps a pull from tying up an Odoo worker, and matching that ignores the caller."""
 
 from datetime import datetime, timedelta, timezone

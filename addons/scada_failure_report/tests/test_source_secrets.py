@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """A source URI's password never shows where people and programs read errors (issue 9, 14).
 
 libpq quotes what it cannot parse: for a URI whose password holds a bad

@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """A maintenance manager walks the module in a real browser (headless Chromium).
 
 The tour is ``static/src/js/scada_maintenance_tour.js``; the data it walks

@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """Resolve: a person ends failures no PLC clear has ended, with a time and a note.
 
 A PLC clear arriving later still wins on time (the ingest replaces

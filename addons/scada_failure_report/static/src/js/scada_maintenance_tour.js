@@ -1,4 +1,6 @@
 /** @odoo-module **/
+// Copyright 2026 SCADA Failure Bridge contributors
+// License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 // A maintenance manager's walk through the module, run by tests/test_tour.py in
 // headless Chromium: the failures list, a failure recorded by hand, its corrective
 // request, the failure resolved, the equipment's reliability tab, SCADA > PLCs.
