@@ -1,5 +1,8 @@
 """The fault suite: the real parts, real faults, one line per fault with its counts.
 
+Over 400 lines because every fault is one scenario on the same real stack, and
+the suite runs as one command that prints one line per fault.
+
 Every fault runs against real processes on this machine: PostgreSQL, ``scada-bridge
 simulate`` (Modbus TCP PLCs), ``scada-bridge poll`` and a real Odoo 18 server with 2
 prefork workers and 2 cron threads (:mod:`stack`). What each one proves:

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """The whole pipeline on this machine, without Docker: `make demo`.
 
+Over 400 lines because it is one runnable walk through the whole stack, each
+step a function, so that `make demo` stays one command.
+
 PLC simulator --Modbus TCP--> poller --> SCADA PostgreSQL <-- Odoo 18 (scheduled pull)
 
 1. creates and migrates a SCADA database, starts `scada-bridge simulate` with a

@@ -1,5 +1,8 @@
 """`scada-bridge doctor`, Odoo hop: what a person sees for each way Odoo can be wrong.
 
+Over 400 lines because each way Odoo can be wrong needs its stand-in answer
+beside the check of what a person sees.
+
 "Nothing listens" and "not HTTP" run against real sockets on 127.0.0.1. The
 answers of the module's ``GET /api/scada/status`` come from a small stand-in
 HTTP server speaking that route's documented contract (issue 5 builds the real

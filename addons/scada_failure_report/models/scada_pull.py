@@ -2,6 +2,10 @@
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """The pull engine: one run of reading a SCADA source into Odoo.
 
+Over 400 lines because one run's steps (lock, read, ingest, commit, fail, hand
+over) and the limits they obey (time budget, memory, connection timeouts) are
+read together; the limits are the first part to move out when it grows.
+
 ``scada.source`` keeps what a person sees and presses (fields, computes,
 buttons, the cron entry); :class:`SourcePull` is how one run goes. It reads
 through ``scada_bridge`` in batches and, per batch, ingests the events, logs

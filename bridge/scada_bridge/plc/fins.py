@@ -1,5 +1,8 @@
 """Omron FINS over UDP and TCP: the frames, the end codes and the driver, in one module.
 
+Over 400 lines because the frames, the end codes and both transports of one
+protocol are read together against the manual.
+
 Written from Omron's public *FINS Commands Reference Manual* (W342); no FINS
 library on the registries is both maintained and compatibly licensed. One module
 on purpose (issue 11): the frame layout, the end code table (a third of the

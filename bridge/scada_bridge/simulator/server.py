@@ -1,5 +1,8 @@
 """``scada-bridge simulate``: Modbus TCP servers and Omron FINS PLCs for a configuration.
 
+Over 400 lines because the Modbus servers and the scenario that drives their
+tables share each PLC's data blocks.
+
 FINS PLCs (``protocol = "fins"``) are served over UDP and TCP on their port by
 :mod:`.fins`. For Modbus, one server per distinct port of the configuration,
 on 127.0.0.1 by default:
