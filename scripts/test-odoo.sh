@@ -24,7 +24,8 @@ TESTS="$ROOT/addons/$MODULE/tests"
 DB="scada_odoo_test_$(date +%s)_$$"
 SELECT=("$TESTS")
 if [[ -n "${SCADA_ODOO_TESTS:-}" ]]; then
-    read -r -a SELECT <<<"$SCADA_ODOO_TESTS"
+    # Split like a shell would, quotes kept: SCADA_ODOO_TESTS='-k "TestPull or TestSecurity"'.
+    mapfile -t SELECT < <(python3 -c 'import shlex, sys; print(*shlex.split(sys.argv[1]), sep="\n")' "$SCADA_ODOO_TESTS")
     # Options only (e.g. -k TestPull): within the module's tests, not the whole clone.
     if [[ " $SCADA_ODOO_TESTS" != *" addons/"* ]]; then SELECT=("$TESTS" "${SELECT[@]}"); fi
 elif [[ -n "${SCADA_ODOO_TAGS:-}" && "$SCADA_ODOO_TAGS" == *:* ]]; then
