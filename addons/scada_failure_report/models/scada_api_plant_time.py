@@ -23,7 +23,8 @@ MAX_CLOCK_AHEAD = timedelta(days=1)
 OLDEST_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-class ScadaApiPlantTime(models.AbstractModel):
+# One concern per file: scada.api inherits this and the old routes' part on purpose.
+class ScadaApiPlantTime(models.AbstractModel):  # pylint: disable=consider-merging-classes-inherited
     """Part of ``scada.api`` (which inherits it): call these through ``env["scada.api"]``."""
 
     _name = "scada.api.plant.time"
