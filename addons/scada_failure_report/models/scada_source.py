@@ -249,13 +249,23 @@ class ScadaSource(models.Model):
 
     @api.model
     def _cron_pull(self) -> None:
-        """Scheduled action: pull every active source; never raises for a SCADA problem."""
+        """Scheduled action: pull every active source; never raises for a SCADA problem.
+
+        The run's time budget is shared fairly: each source may use an equal
+        part of what is left (time a source does not need goes to the ones
+        after it), the source pulled longest ago goes first, and a run that
+        stops with events waiting triggers the next one at once. So one
+        source's big backlog never starves the others. A source another job
+        is pulling (a second cron thread, Pull now) is skipped.
+        """
         deadline = time.monotonic() + scada_pull.pull_time_budget(self.env, cron=True)
         progress = {"done": 0}
         more = False
-        for source in self.search([("active", "=", True)]):
+        sources = self.search([("active", "=", True)], order="last_pull_at ASC NULLS FIRST, id")
+        for index, source in enumerate(sources):
+            share = max(deadline - time.monotonic(), 0.0) / (len(sources) - index)
             try:
-                result = source._pull(deadline=deadline, progress=progress)
+                result = source._pull(deadline=time.monotonic() + share, progress=progress)
             except Exception as exc:
                 # A bug here must not stop the other sources, nor let Odoo
                 # deactivate the cron after five failures: log it, show it.

@@ -1,13 +1,15 @@
 # Copyright 2026 SCADA Failure Bridge contributors
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 from datetime import datetime, timedelta
+from types import SimpleNamespace
+from unittest.mock import patch
 
 import psycopg2
 from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from ..models import scada_pull
+from ..models import scada_pull, scada_source
 from .common import T0, ScadaCase, server_dsn
 
 
@@ -233,6 +235,32 @@ class TestPull(ScadaCase):
             self.Source._cron_pull()
         self.assertEqual(len(self.reports()), 6)
         self.assertEqual(self.source.sync_log_ids[:1].state, "done")
+
+    def test_a_big_backlog_does_not_starve_the_other_sources(self):
+        # Two sources with the same backlog; the clock advances one second per
+        # batch (the code's own count, not the machine's speed).
+        other_db = self.source.copy({"name": "Plant 2", "connection_uri": self.scada_uri})
+        for minute in range(10):
+            self.insert(self.raised(minute))
+        (self.source | other_db).write({"batch_size": 1})
+        self.env["ir.config_parameter"].set_param("scada_failure_report.pull_time_budget", "4")
+        clock = {"now": 1000.0}
+        original = scada_pull.SourcePull.ingest_batch
+
+        def ingest_batch(pull, batch):
+            clock["now"] += 1
+            return original(pull, batch)
+
+        fake_time = SimpleNamespace(monotonic=lambda: clock["now"])
+        with (
+            patch.object(scada_pull, "time", fake_time),
+            patch.object(scada_source, "time", fake_time),
+            patch.object(scada_pull.SourcePull, "ingest_batch", ingest_batch),
+        ):
+            self.Source._cron_pull()
+
+        reads = [(self.source | other_db)[i].sync_log_ids[:1].events_read for i in range(2)]
+        self.assertEqual(reads, [2, 2], "each source half of the 4 s budget")
 
 
 @tagged("post_install", "-at_install")
