@@ -164,11 +164,17 @@ class TestPlcStatus(ScadaCase):
         self.assertEqual((row.device, row.state, row.read_at), ("line1", "ok", read_at))
         self.assertIn(f"connection refused at 127.0.0.1:{port}", row.read_error)
 
+        # The list's Refresh says it again, then reloads the list in place.
+        action = self.Status.with_user(self.user).action_refresh()
+        self.assertIn(f"connection refused at 127.0.0.1:{port}", action["params"]["message"])
+        self.assertEqual(action["params"]["next"]["tag"], "soft_reload")
+
         # Back up: the mark goes.
         self.source.connection_uri = self.scada_uri
         action = self.open_as(self.user)
         self.assertEqual(action["type"], "ir.actions.act_window")
         self.assertFalse(self.rows().read_error)
+        self.assertEqual(self.Status.with_user(self.user).action_refresh()["tag"], "soft_reload")
 
     def test_database_not_migrated_and_source_without_connection_say_what_to_do(self):
         other = self.Source.create({"name": "Plant 2", "connection_uri": server_dsn("postgres")})
