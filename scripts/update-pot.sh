@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 #
 # Regenerate addons/scada_failure_report/i18n/scada_failure_report.pot with
 # Odoo itself (install the module into a throwaway database, --i18n-export),
@@ -46,8 +46,13 @@ if ! odoo --i18n-export="$OUT" --modules=scada_failure_report || [[ ! -s "$OUT" 
     exit 1
 fi
 mkdir -p "$I18N"
-cat "$OUT" >"$POT"
-echo "update-pot: wrote $POT ($(grep -c '^msgid "' "$POT") entries, the header included)" >&2
+undated() { grep -v -E '^"(POT-Creation|PO-Revision)-Date: ' "$1"; }
+if [[ -f "$POT" ]] && diff -q <(undated "$POT") <(undated "$OUT") >/dev/null; then
+    echo "update-pot: $POT is current (only its dates would change): kept" >&2
+else
+    cat "$OUT" >"$POT"
+    echo "update-pot: wrote $POT ($(grep -c '^msgid "' "$POT") entries, the header included)" >&2
+fi
 
 for po in "$I18N"/*.po; do
     [[ -e "$po" ]] || continue

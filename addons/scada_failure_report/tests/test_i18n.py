@@ -1,5 +1,5 @@
 # Copyright 2026 SCADA Failure Bridge contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """The translation files are current, complete and loadable.
 
 * ``i18n/scada_failure_report.pot`` holds exactly the terms Odoo exports from
