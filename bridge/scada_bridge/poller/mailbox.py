@@ -102,6 +102,7 @@ class MailboxWatch:
         self._pending = _Pending(state_dir / f"mailbox-{plc.name}.json" if state_dir else None)
         self._ignored_logged: list[int] | None = None
         self._uid_warned: list[int] | None = None  # said once per record
+        self._ack_failures = 0  # failed acknowledgements of the record in hand
 
     def _part(self, words: list[int], span: Span) -> list[int]:
         start = span.address - self.block.address
@@ -251,30 +252,47 @@ class MailboxWatch:
         )
 
     async def _acknowledge(self, raw: list[int]) -> None:
-        """Write 1 to the mailbox flag: the only write the poller ever makes."""
+        """Write 1 to the mailbox flag: the only write the poller ever makes.
+
+        A refused or failed write is retried at every poll; it is logged once per
+        record (then at debug level), so a PLC that forbids the write does not fill
+        the log with one line per poll.
+        """
         box = self.box
         try:
             await self.driver.write_word(box.area, box.flag, 1)
-        except PlcRefused as exc:
-            _logger.warning(
-                "PLC %r refused the write of 1 to mailbox flag %s %d (%s): the record is "
-                "stored; check the PLC allows that write",
-                self.plc.name,
-                box.area,
-                box.flag,
-                exc,
-            )
-            return
         except PlcError as exc:
-            _logger.warning(
-                "PLC %r: acknowledging mailbox flag %d failed (%s); the record is stored and "
-                "will be acknowledged at the next poll",
+            refused = isinstance(exc, PlcRefused)
+            self._ack_failures += 1
+            log = _logger.warning if self._ack_failures == 1 else _logger.debug
+            if refused:
+                log(
+                    "PLC %r refused the write of 1 to mailbox flag %s %d (%s): the record is "
+                    "stored; check the PLC allows that write (retried at every poll, logged once)",
+                    self.plc.name,
+                    box.area,
+                    box.flag,
+                    exc,
+                )
+            else:
+                log(
+                    "PLC %r: acknowledging mailbox flag %d failed (%s); the record is stored "
+                    "and will be acknowledged at the next poll (retried at every poll, logged "
+                    "once)",
+                    self.plc.name,
+                    box.flag,
+                    exc,
+                )
+                self.driver.close()
+            return
+        if self._ack_failures:
+            _logger.info(
+                "PLC %r: mailbox flag %d acknowledged after %d failed attempt(s)",
                 self.plc.name,
                 box.flag,
-                exc,
+                self._ack_failures,
             )
-            self.driver.close()
-            return
+            self._ack_failures = 0
         self._unacked = None
         self._acked = raw
         self._pending.clear()
