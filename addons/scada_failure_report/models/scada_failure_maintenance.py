@@ -199,11 +199,13 @@ class ScadaFailureMaintenance(models.AbstractModel):
         description = Markup("<p>%s</p><ul><li>%s</li><li>%s</li><li>%s</li></ul>") % (
             report.description or self.env._("Failure reported by SCADA."),
             self.env._("Raised at %s", api_rules._plant_wall_time(report.started_at)),
-            self.env._("Severity: %s", report.severity or "-"),
+            self.env._("Severity: %s", self._severity_label(report) or "-"),
             self.env._("Failure code: %s", code.display_name or report.failure_code or "-"),
         )
+        # _() outside the f-string: the term extractor does not look inside one.
+        what = code.code or self.env._("failure")
         vals = {
-            "name": f"{equipment.name} - {code.code or self.env._('failure')}",
+            "name": f"{equipment.name} - {what}",
             "maintenance_type": "corrective",
             "equipment_id": equipment.id,
             "scada_request": True,
@@ -347,11 +349,16 @@ class ScadaFailureMaintenance(models.AbstractModel):
         return candidates[:1] or self.env.user
 
     @api.model
+    def _severity_label(self, report) -> str:
+        """The severity as the user's language shows it ("Kritis"), not its key."""
+        return report._fields["severity"].convert_to_export(report.severity, report)
+
+    @api.model
     def _alert_text(self, report) -> Markup:
         api_rules = self.env["scada.api"]
         return Markup("<p>%s</p>") % self.env._(
             "%(severity)s failure on %(equipment)s at %(time)s: %(what)s",
-            severity=(report.severity or "").capitalize(),
+            severity=self._severity_label(report),
             equipment=report.equipment_id.display_name or report.equipment_code,
             time=api_rules._plant_wall_time(report.started_at),
             what=report.description or report.failure_code or "-",

@@ -27,6 +27,8 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools.misc import file_path
 from odoo.tools.translate import TranslationModuleReader
 
+from .maintenance_common import MaintenanceCase
+
 MODULE = "scada_failure_report"
 POT = file_path(f"{MODULE}/i18n/{MODULE}.pot")
 REGENERATE = "bash scripts/update-pot.sh (then translate the empty and fuzzy entries of i18n/*.po)"
@@ -43,6 +45,13 @@ def _tokens(pattern: re.Pattern, text: str) -> collections.Counter:
 
 def _entries(path: str) -> list[polib.POEntry]:
     return [e for e in polib.pofile(path) if not e.obsolete]
+
+
+def load_indonesian(env):
+    """Activate Indonesian and load id.po, as Settings > Languages > Add does."""
+    env["res.lang"]._activate_lang("id_ID")
+    env["ir.module.module"]._load_module_terms([MODULE], ["id_ID"], overwrite=True)
+    return env(context=dict(env.context, lang="id_ID"))
 
 
 def _listing(title: str, msgids) -> str:
@@ -99,9 +108,7 @@ class TestI18n(TransactionCase):
                     self.fail(f"{path}:\n" + "\n".join(problems) + f"\nregenerate: {REGENERATE}")
 
     def test_indonesian_loads_and_a_user_sees_it(self):
-        self.env["res.lang"]._activate_lang("id_ID")
-        self.env["ir.module.module"]._load_module_terms([MODULE], ["id_ID"], overwrite=True)
-        env_id = self.env(context=dict(self.env.context, lang="id_ID"))
+        env_id = load_indonesian(self.env)
 
         menu = env_id.ref(f"{MODULE}.scada_failure_report_menu")
         self.assertEqual(menu.name, "Kegagalan")
@@ -119,3 +126,40 @@ class TestI18n(TransactionCase):
         translated = "^Hanya manajer SCADA yang dapat mengonfirmasi kegagalan"
         with self.assertRaisesRegex(UserError, translated):
             reports.action_acknowledge()
+
+
+@tagged("post_install", "-at_install")
+class TestIndonesianMaintenanceWork(MaintenanceCase):
+    """What an Indonesian operator's failure writes on the request and the alert."""
+
+    def test_request_and_alert_of_a_failure_read_in_indonesian(self):
+        env_id = load_indonesian(self.env)
+        jam = self.Code.create({"code": "JAM", "name": "Belt jammed", "request_policy": "always"})
+        failure = (
+            env_id["scada.failure.report"]
+            .with_user(self.user)
+            .create(
+                {
+                    "equipment_id": self.hopper.id,
+                    "failure_code_id": jam.id,
+                    "severity": "critical",
+                    "description": "Sabuk macet",
+                }
+            )
+        )
+        request = failure.maintenance_request_id
+        # The severity's label in the user's language, not its key ("critical").
+        self.assertIn("Tingkat keparahan: Kritis", request.description)
+        self.assertIn("Kode kegagalan: JAM", request.description)
+        activity = self.scada_activities()
+        self.assertEqual(
+            activity.activity_type_id.with_context(lang="id_ID").name, "Kegagalan SCADA"
+        )
+        self.assertIn("Kegagalan Kritis pada Hopper 7", activity.note)
+
+        uncoded = (
+            env_id["scada.failure.report"]
+            .with_user(self.user)
+            .create({"equipment_id": self.silo.id, "severity": "critical"})
+        )
+        self.assertEqual(uncoded.maintenance_request_id.name, "Silo 101 - kegagalan")
