@@ -45,7 +45,7 @@ from psycopg2 import sql
 from scada_bridge import NewEvent
 
 T0 = datetime(2026, 11, 2, 8, 0, 0, tzinfo=timezone.utc)
-TARGET_EVENTS_PER_S = 2000
+TARGET_EVENTS_PER_S = 5000
 
 
 def rss_mb(field: str = "VmRSS") -> float:
@@ -279,7 +279,8 @@ def main() -> int:
     print()
     print(
         f"events: {args.events} ({raised} raised, {args.events - raised} cleared), "
-        f"batch size {args.batch_size}, {os.cpu_count()} CPU(s)"
+        f"batch size {args.batch_size}, {os.cpu_count()} CPU(s), "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     print(f"baseline  reader only (read_events loop) : {reader_eps:10.0f} events/s")
     print(
