@@ -2,14 +2,16 @@
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """What the ingest makes of new failures for the Maintenance app, in one bulk step per call.
 
-After ``scada.failure.report._ingest_events`` created failures (pulled,
-pushed or recorded by hand), :meth:`_after_ingest` links them to their failure
-codes (creating the unknown ones), opens or reuses one corrective
-``maintenance.request`` per equipment and failure code, and alerts the
-equipment's technician once per equipment and code. Every step is one query
-(or one ``create()``) for the whole call, never one per event, so a 1,000-event
-batch costs a handful of queries more; everything happens in the ingest's
-transaction, so a replayed batch (its events now duplicates) creates nothing.
+The ingest (``scada.failure.report._ingest_events``) gets the failure code
+records of its new failures from :meth:`_code_map` before its INSERT
+(creating the codes met for the first time). After it created failures
+(pulled, pushed or recorded by hand), :meth:`_after_ingest` opens or reuses
+one corrective ``maintenance.request`` per equipment and failure code and
+alerts the equipment's technician once per equipment and code. Every step is
+one query (or one ``create()``) for the whole call, never one per event, so a
+1,000-event batch costs a handful of queries more; everything happens in the
+ingest's transaction, so a replayed batch (its events now duplicates) creates
+nothing.
 
 The steps run as superuser on purpose: the push API's integration user and an
 operator recording a failure have no right to create failure codes, requests
@@ -19,7 +21,8 @@ another user's requests and make a second one).
 """
 
 import uuid
-from datetime import timezone
+from datetime import datetime, timezone
+from typing import NamedTuple
 
 from markupsafe import Markup
 from odoo import api, fields, models
@@ -76,98 +79,94 @@ class ScadaFailureMaintenance(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _after_ingest(self, reports) -> None:
-        """Codes, requests and alerts for failures just created by the ingest."""
-        reports = reports.sudo()
-        self._link_codes(reports)
-        self._open_requests(reports)
-        self._alert(reports)
+    def _code_map(self, codes: set[str], company) -> dict[str, tuple[int, str | bool]]:
+        """(id, default severity) of each failure code, creating the ones met for the first time.
 
-    @api.model
-    def _link_codes(self, reports) -> None:
-        """Link each failure to its code record, creating the codes met for the first time.
-
-        A failure without severity takes its code's default severity.
+        Called by the ingest before its INSERT, so the failures are stored
+        with their code record and severity at once; archived codes are
+        reused, never made twice (the code is unique per company).
         """
-        cr = self.env.cr
-        reports.flush_recordset(["failure_code", "company_id", "severity"])
-        cr.execute(
-            SQL(
-                """
-                SELECT DISTINCT company_id, failure_code FROM scada_failure_report
-                 WHERE id = ANY(%s) AND failure_code IS NOT NULL
-                """,
-                reports.ids,
-            )
-        )
-        wanted = set(cr.fetchall())
-        if not wanted:
-            return
+        if not codes:
+            return {}
         Code = self.env["scada.failure.code"].sudo().with_context(active_test=False)
         known = Code.search_fetch(
-            [
-                ("company_id", "in", list({company for company, _code in wanted})),
-                ("code", "in", list({code for _company, code in wanted})),
-            ],
-            ["code", "company_id"],
+            [("company_id", "=", company.id), ("code", "in", list(codes))], ["code", "severity"]
         )
-        missing = wanted - {(code.company_id.id, code.code) for code in known}
+        missing = codes - set(known.mapped("code"))
         if missing:
-            Code.create([{"code": code, "company_id": company} for company, code in missing])
-            Code.flush_model(["code", "company_id"])
-        cr.execute(
+            known |= Code.create([{"code": code, "company_id": company.id} for code in missing])
+        return {code.code: (code.id, code.severity) for code in known}
+
+    @api.model
+    def _after_ingest(self, reports) -> None:
+        """Requests and alerts for failures just created by the ingest."""
+        rows = self._rows(reports)
+        self._open_requests(rows)
+        self._alert(rows)
+
+    @api.model
+    def _rows(self, reports) -> list["_Row"]:
+        """What the steps need of each new failure, in one SELECT, oldest first.
+
+        Plain rows, not records: reading records would fetch every column
+        (payload, description, ...) of every failure of the batch.
+        """
+        reports.flush_recordset()
+        self.env.cr.execute(
             SQL(
                 """
-                UPDATE scada_failure_report f
-                   SET failure_code_id = c.id, severity = COALESCE(f.severity, c.severity)
-                  FROM scada_failure_code c
-                 WHERE f.id = ANY(%s) AND c.company_id = f.company_id AND c.code = f.failure_code
+                SELECT id, equipment_id, failure_code_id, severity, company_id, state,
+                       started_at, failure_code, description
+                  FROM scada_failure_report
+                 WHERE id = ANY(%s)
+                 ORDER BY started_at, id
                 """,
                 reports.ids,
             )
         )
-        reports.invalidate_recordset(["failure_code_id", "severity"])
+        return [_Row(*row) for row in self.env.cr.fetchall()]
 
     @api.model
-    def _open_requests(self, reports) -> None:
+    def _open_requests(self, rows: list["_Row"]) -> None:
         """One open corrective request per equipment and code; repeats link to it."""
+        Code = self.env["scada.failure.code"].sudo()
+        Company = self.env["res.company"].sudo()
         decisions: dict[tuple, bool] = {}  # a handful of (code, severity, company) per call
 
-        def wants(report) -> bool:
-            key = (report.failure_code_id, report.severity, report.company_id)
+        def wants(row: _Row) -> bool:
+            key = (row.code_id, row.severity, row.company_id)
             if key not in decisions:
-                code, severity, company = key
+                company = Company.browse(row.company_id)
                 decisions[key] = (
-                    code._wants_request(severity, company)
-                    if code
-                    else severity_rank(severity)
+                    Code.browse(row.code_id)._wants_request(row.severity, company)
+                    if row.code_id
+                    else severity_rank(row.severity)
                     >= severity_rank(company.scada_request_min_severity or "high")
                 )
             return decisions[key]
 
-        wanted = reports.filtered(lambda r: r.equipment_id and wants(r)).sorted(
-            lambda r: (r.started_at, r.id)
-        )
-        if not wanted:
-            return
         Request = self.env["maintenance.request"].sudo()
-        groups: dict[str, list] = {}
-        for report in wanted:
-            key = Request._scada_key(report.equipment_id, report.failure_code_id)
-            groups.setdefault(key, []).append(report)
+        groups: dict[str, list[_Row]] = {}
+        for row in rows:
+            if row.equipment_id and wants(row):
+                groups.setdefault(f"{row.equipment_id}-{row.code_id or 0}", []).append(row)
+        if not groups:
+            return
         requests = {
             request.scada_open_key: request
             for request in Request.search([("scada_open_key", "in", list(groups))])
         }
         new_keys = [key for key in groups if key not in requests]
         if new_keys:
-            created = Request.create([self._request_vals(groups[key][0]) for key in new_keys])
+            Report = self.env["scada.failure.report"].sudo()
+            created = Request.create(
+                [self._request_vals(Report.browse(groups[key][0].id)) for key in new_keys]
+            )
             requests.update(zip(new_keys, created, strict=True))
         link_ids, request_ids = [], []
-        for key, failures in groups.items():
-            for report in failures:
-                link_ids.append(report.id)
-                request_ids.append(requests[key].id)
+        for key, group in groups.items():
+            link_ids += [row.id for row in group]
+            request_ids += [requests[key].id] * len(group)
         self.env.cr.execute(
             SQL(
                 """
@@ -179,12 +178,14 @@ class ScadaFailureMaintenance(models.AbstractModel):
                 request_ids,
             )
         )
-        reports.invalidate_recordset(["maintenance_request_id"])
+        self.env["scada.failure.report"].browse(link_ids).invalidate_recordset(
+            ["maintenance_request_id"]
+        )
         Request.browse(request_ids).invalidate_recordset(["scada_failure_ids"])
         bodies = {}
         tz = self.env["scada.api"]._plant_tz()
-        for key, failures in groups.items():
-            repeats = failures if key not in new_keys else failures[1:]
+        for key, group in groups.items():
+            repeats = group if key not in new_keys else group[1:]
             if repeats:
                 bodies[requests[key].id] = self._repeats_note(repeats, tz)
         if bodies:
@@ -221,17 +222,17 @@ class ScadaFailureMaintenance(models.AbstractModel):
         return vals
 
     @api.model
-    def _repeats_note(self, repeats: list, tz) -> Markup:
+    def _repeats_note(self, repeats: list["_Row"], tz) -> Markup:
         """The note on a request for all the failures of this call that repeat it."""
         api_rules = self.env["scada.api"]
         lines = [
             Markup("<li>%s</li>")
             % self.env._(
                 "raised again at %(time)s: %(what)s",
-                time=api_rules._plant_wall_time(report.started_at, tz),
-                what=report.description or report.failure_code or "-",
+                time=api_rules._plant_wall_time(row.started_at, tz),
+                what=row.description or row.failure_code or "-",
             )
-            for report in repeats[:NOTE_LINES]
+            for row in repeats[:NOTE_LINES]
         ]
         if len(repeats) > NOTE_LINES:
             lines.append(
@@ -247,21 +248,23 @@ class ScadaFailureMaintenance(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _alert(self, reports) -> None:
+    def _alert(self, rows: list["_Row"]) -> None:
         """One 'SCADA failure' activity per equipment and code while one is open."""
-        serious = reports.filtered(
-            lambda r: r.state == "active"
-            and severity_rank(r.severity)
-            >= severity_rank(r.company_id.scada_alert_min_severity or "critical")
-        ).sorted(lambda r: (r.started_at, r.id))
-        if not serious:
+        Company = self.env["res.company"].sudo()
+        thresholds = {
+            company.id: severity_rank(company.scada_alert_min_severity or "critical")
+            for company in Company.browse({row.company_id for row in rows})
+        }
+        first: dict[tuple[int, int], _Row] = {}
+        for row in rows:
+            if row.state == "active" and severity_rank(row.severity) >= thresholds[row.company_id]:
+                first.setdefault((row.equipment_id or False, row.code_id or False), row)
+        if not first:
             return
-        first: dict[tuple[int, int], object] = {}
-        for report in serious:
-            first.setdefault((report.equipment_id.id, report.failure_code_id.id), report)
         activity_type = self.env.ref(ACTIVITY_TYPE)
         open_keys = self._open_alert_keys(activity_type, list(first))
-        todo = [report for key, report in first.items() if key not in open_keys]
+        Report = self.env["scada.failure.report"].sudo()
+        todo = [Report.browse(row.id) for key, row in first.items() if key not in open_keys]
         if not todo:
             return
         managers = self._managers()
@@ -363,3 +366,17 @@ class ScadaFailureMaintenance(models.AbstractModel):
             time=api_rules._plant_wall_time(report.started_at),
             what=report.description or report.failure_code or "-",
         )
+
+
+class _Row(NamedTuple):
+    """One new failure as the maintenance step reads it (see ``_rows``)."""
+
+    id: int
+    equipment_id: int | None
+    code_id: int | None
+    severity: str | None
+    company_id: int
+    state: str | None
+    started_at: datetime
+    failure_code: str | None
+    description: str | None

@@ -31,6 +31,8 @@ from scada_bridge.events import (
 _logger = logging.getLogger(__name__)
 
 GROUP_MANAGER = "scada_failure_report.group_scada_manager"
+#: (id, default severity) of a failure without a code record.
+NO_CODE = (False, False)
 
 #: Bulk ingest: no tracking values, no "created" note, no follower per record.
 INGEST_CONTEXT = {
@@ -371,6 +373,9 @@ class ScadaFailureReport(models.Model):
             earlier[pending.raise_uid] = earlier.get(pending.raise_uid, pending_model) | pending
         company = self.env["res.company"].browse(stored["company_id"])
         equipment = self._ingest_equipment_map({e["equipment_code"] for _i, e in raises}, company)
+        codes = self.env["scada.failure.maintenance"]._code_map(
+            {e["failure_code"] for _i, e in raises if e["failure_code"]}, company
+        )
         vals_list = []
         for _index, event in raises:
             vals = {
@@ -380,8 +385,10 @@ class ScadaFailureReport(models.Model):
                 "equipment_id": event.get("equipment_id")
                 or equipment.get(event["equipment_code"], False),
                 "failure_code": event["failure_code"],
+                "failure_code_id": codes.get(event["failure_code"], NO_CODE)[0],
                 "description": event["description"],
-                "severity": event["severity"],
+                # An event without severity takes its code's default one.
+                "severity": event["severity"] or codes.get(event["failure_code"], NO_CODE)[1],
                 "started_at": event["occurred_at"],
                 "device": event["device"],
                 "payload": event["payload"],
