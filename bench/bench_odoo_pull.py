@@ -22,8 +22,9 @@ batch (flat means the pull does not accumulate records across batches).
 
 With ``--requests`` the same backlog is then pulled six more times in the
 same run, each into emptied tables, with a maintenance equipment for each of
-the 40 equipment codes: without the maintenance step (a no-op in its place:
-the ingest as it was before failure codes, requests and alerts), with
+the 40 equipment codes: without the maintenance step (no-ops in place of it
+and of the failure code look-up: the ingest as it was before failure codes,
+requests and alerts), with
 corrective requests off (the failure code's policy ``never``; codes and
 alerts still run) and on (``always``: one request per equipment and code,
 every repeat linked to it and noted once per batch), each twice, in the
@@ -174,9 +175,9 @@ REQUEST_MODES = ("skip", "off", "on", "on", "off", "skip")
 def bench_requests(registry, uri: str, batch_size: int) -> dict[str, list[dict]]:
     """The pull of the same backlog without the maintenance step, with requests off, and on.
 
-    ``skip``: the maintenance step replaced by a no-op (the ingest as it was
-    before failure codes, requests and alerts); ``off``: the step runs, the
-    failure code's policy is ``never``; ``on``: ``always``.
+    ``skip``: the maintenance step and the failure code look-up replaced by
+    no-ops (the ingest as it was before failure codes, requests and alerts);
+    ``off``: they run, the failure code's policy is ``never``; ``on``: ``always``.
     """
     import odoo
 
@@ -191,7 +192,7 @@ def bench_requests(registry, uri: str, batch_size: int) -> dict[str, list[dict]]
             {"name": "bench requests", "connection_uri": uri, "batch_size": batch_size}
         )
         step = type(env["scada.failure.maintenance"])
-        after_ingest = step._after_ingest
+        after_ingest, code_map = step._after_ingest, step._code_map
         for mode in REQUEST_MODES:
             wipe_failures(env)
             code.request_policy = "always" if mode == "on" else "never"
@@ -199,11 +200,12 @@ def bench_requests(registry, uri: str, batch_size: int) -> dict[str, list[dict]]
             cr.commit()
             if mode == "skip":
                 step._after_ingest = lambda self, reports: None
+                step._code_map = lambda self, codes, company: {}
             started = time.perf_counter()
             try:
                 result = source._pull(deadline=time.monotonic() + 3600)
             finally:
-                step._after_ingest = after_ingest
+                step._after_ingest, step._code_map = after_ingest, code_map
             elapsed = time.perf_counter() - started
             requests = env["maintenance.request"].search([])
             runs[mode].append(
