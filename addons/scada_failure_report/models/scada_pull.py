@@ -260,6 +260,7 @@ class SourcePull:
             _logger.info("SCADA pull of %s skipped: another pull of it is running", source.name)
             summary.update(skipped=True, cursor=source.cursor or "")
             return summary
+        self.end_dead_runs()
         self.log = self.env["scada.sync.log"].create(
             {
                 "source_id": source.id,
@@ -372,6 +373,27 @@ class SourcePull:
                 limit,
             )
         return min(self.source.batch_size, limit)
+
+    def end_dead_runs(self) -> None:
+        """End the log lines of runs that died without a word (worker killed, time limit).
+
+        This run holds the source's lock, so no other run of it is alive: a
+        line of this source still "running" belongs to a run that ended.
+        """
+        dead = self.env["scada.sync.log"].search(
+            [("source_id", "=", self.source.id), ("state", "=", "running")]
+        )
+        if dead:
+            dead.write(
+                {
+                    "state": "error",
+                    "error": self.env._(
+                        "the run ended without finishing its log line (Odoo worker killed or "
+                        "over its time limit?): its last committed batch is kept, the next "
+                        "run went on from there"
+                    ),
+                }
+            )
 
     def taken_over(self, summary: dict[str, Any]) -> dict[str, Any]:
         """Another pull took the source between two batches: end this run's log line only.

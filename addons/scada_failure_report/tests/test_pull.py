@@ -328,6 +328,18 @@ class TestHousekeeping(ScadaCase):
         self.assertFalse(empty.exists())
         self.assertTrue(recent.exists())
 
+    def test_a_run_that_died_is_not_left_running(self):
+        # A worker killed in the middle of a run leaves its committed log line.
+        dead = self.env["scada.sync.log"].create(
+            {"source_id": self.source.id, "started_at": "2026-11-29 10:00:00"}
+        )
+        self.assertEqual(dead.state, "running")
+
+        self.source._pull()
+
+        self.assertEqual(dead.state, "error")
+        self.assertIn("ended without finishing", dead.error)
+
     def test_pull_runs_and_rejected_rows_go_after_their_retention(self):
         Log = self.env["scada.sync.log"]
 
