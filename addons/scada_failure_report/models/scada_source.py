@@ -22,6 +22,10 @@ from .scada_pull import SourcePull, can_commit, commit, no_connection_message, p
 _logger = logging.getLogger(__name__)
 
 CRON_XMLID = "scada_failure_report.ir_cron_scada_pull"
+#: A second job running the same pull: Odoo runs one job in one cron thread at
+#: a time, so with two cron threads two jobs pull two sources at once (each
+#: skips the sources the other holds).
+CRON_SECOND_XMLID = "scada_failure_report.ir_cron_scada_pull_second"
 MODULE = "scada_failure_report"
 BACKLOG_CONNECT_TIMEOUT = 3
 BACKLOG_STATEMENT_TIMEOUT_MS = 2000
@@ -280,8 +284,12 @@ class ScadaSource(models.Model):
             more = more or result["more"]
         self.env["ir.cron"]._notify_progress(done=progress["done"], remaining=0)
         if more:
-            # Rerun right away in a fresh job (and a fresh time limit).
+            # Rerun right away in fresh jobs (and fresh time limits), both
+            # cron threads helping while a backlog remains.
             self.env.ref(CRON_XMLID)._trigger()
+            second = self.env.ref(CRON_SECOND_XMLID, raise_if_not_found=False)
+            if second and second.active:
+                second._trigger()
         commit(self.env)
 
 

@@ -221,6 +221,9 @@ class TestPull(ScadaCase):
         )
         cron = self.env.ref("scada_failure_report.ir_cron_scada_pull")
         triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        second_triggers = self.env["ir.cron.trigger"].search_count(
+            [("cron_id", "=", self.env.ref("scada_failure_report.ir_cron_scada_pull_second").id)]
+        )
 
         self.Source._cron_pull()
 
@@ -230,6 +233,12 @@ class TestPull(ScadaCase):
             self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
             triggers + 1,
             "the cron is triggered again right away while a backlog remains",
+        )
+        second = self.env.ref("scada_failure_report.ir_cron_scada_pull_second")
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", second.id)]),
+            second_triggers + 1,
+            "and the second pull job, so a second cron thread helps",
         )
         for _run in range(5):
             self.Source._cron_pull()
