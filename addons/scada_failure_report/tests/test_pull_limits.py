@@ -146,3 +146,19 @@ class TestPullHorizon(ScadaCase):
 
         self.assertEqual(released["created"], 1)
         self.assertFalse(self.source.held_back)
+
+    def test_the_backlog_on_the_form_gives_up_quickly_on_a_locked_table(self):
+        self.insert(self.raised(0))
+        holder = psycopg2.connect(self.scada_uri)
+        self.addCleanup(holder.close)
+        with holder.cursor() as cur:
+            # Bounded even if the form waited for it: the lock goes after 30 s.
+            cur.execute("SET idle_in_transaction_session_timeout = '30s'")
+            cur.execute("LOCK TABLE scada.equipment_failure IN ACCESS EXCLUSIVE MODE")
+
+        self.source.invalidate_recordset(["backlog", "backlog_note"])
+        note = self.source.backlog_note
+
+        holder.rollback()
+        self.assertIn("statement timeout", note)
+        self.assertEqual(self.source.backlog, 0)
