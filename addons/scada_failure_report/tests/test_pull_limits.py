@@ -2,6 +2,7 @@
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """What keeps a pull from tying up an Odoo worker, and matching that ignores the caller."""
 
+import uuid
 from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
@@ -9,9 +10,10 @@ import psycopg2
 import scada_bridge
 from odoo.tests import new_test_user, tagged
 from odoo.tools import config, mute_logger
+from psycopg2 import sql
 
 from ..models import scada_pull
-from .common import ScadaCase
+from .common import ScadaCase, server_dsn
 
 
 @tagged("post_install", "-at_install")
@@ -162,3 +164,52 @@ class TestPullHorizon(ScadaCase):
         holder.rollback()
         self.assertIn("statement timeout", note)
         self.assertEqual(self.source.backlog, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestPullCompanies(ScadaCase):
+    def _second_scada_db(self) -> str:
+        """Plant B's own SCADA database (dropped after the test)."""
+        name = f"scada_odoo_test_b_{uuid.uuid4().hex[:10]}"
+
+        def admin(statement):
+            conn = psycopg2.connect(server_dsn("postgres"))
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(statement)
+            conn.close()
+
+        admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self.addCleanup(
+            admin, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn = psycopg2.connect(server_dsn(name))
+        scada_bridge.migrate(conn)
+        conn.close()
+        return server_dsn(name)
+
+    def test_sources_of_different_companies_stay_apart(self):
+        plant_b = self.env["res.company"].create({"name": "Plant B Ltd"})
+        user_b = new_test_user(
+            self.env,
+            login="scada_user_plant_b",
+            groups="base.group_user,scada_failure_report.group_scada_user",
+            company_id=plant_b.id,
+            company_ids=[(6, 0, plant_b.ids)],
+        )
+        uri_b = self._second_scada_db()
+        self.Source.create({"name": "Plant B", "connection_uri": uri_b, "company_id": plant_b.id})
+        in_a = self.insert(self.raised(0))[0]
+        in_b = self.raised(1)
+        conn = psycopg2.connect(uri_b)
+        scada_bridge.insert_events(conn, [in_b])
+        conn.commit()
+        conn.close()
+
+        self.Source._cron_pull()  # both sources, as the scheduled action (superuser)
+
+        self.assertEqual(self.report(in_a).company_id, self.source.company_id)
+        self.assertEqual(self.report(in_b).company_id, plant_b)
+        seen_by_b = self.Report.with_user(user_b).search([]).mapped("event_uid")
+        self.assertIn(in_b.event_uid, seen_by_b)
+        self.assertNotIn(in_a.event_uid, seen_by_b)
