@@ -100,9 +100,12 @@ class ScadaFailureMaintenance(models.AbstractModel):
     @api.model
     def _after_ingest(self, reports) -> None:
         """Requests and alerts for failures just created by the ingest."""
-        rows = self._rows(reports)
-        self._open_requests(rows)
-        self._alert(rows)
+        # E-mails (a new request's assignment, an alert) go to the mail queue:
+        # sent by its scheduled action, never by the pull's commit.
+        step = self.with_context(mail_notify_force_send=False)
+        rows = step._rows(reports)
+        step._open_requests(rows)
+        step._alert(rows)
 
     @api.model
     def _rows(self, reports) -> list["_Row"]:
