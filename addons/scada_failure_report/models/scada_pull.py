@@ -326,6 +326,7 @@ class SourcePull:
                         self.commit_progress(
                             progress["done"] + batch.rows, remaining if batch.has_more else 0
                         )
+                        self.record_reader_cursor(conn, batch.cursor)
                         break
                     except CONFLICTS as exc:
                         # The push API stored some of these events meanwhile: in a
@@ -472,6 +473,28 @@ class SourcePull:
         """
         self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (PULL_LOCK, self.source.id))
         return self.env.cr.fetchone()[0]
+
+    def reader_name(self) -> str:
+        """How this source names itself in ``scada.reader_cursor`` (stable across renames)."""
+        return f"odoo/{self.env.cr.dbname}/scada.source/{self.source.id}"
+
+    def record_reader_cursor(self, conn, cursor: Cursor) -> None:
+        """Tell the SCADA database how far this source has durably read, after the commit
+        of what it made of those events, so ``scada-bridge prune`` never deletes an event
+        Odoo has not stored. A database that cannot record it (schema before version 3)
+        costs a warning, never the pull: prune then refuses without ``--force``."""
+        try:
+            scada_bridge.record_reader_cursor(conn, self.reader_name(), cursor)
+            conn.commit()
+        except (ScadaBridgeError, psycopg2.Error) as exc:
+            conn.rollback()
+            _logger.warning(
+                "SCADA pull of %s: cannot record the reader cursor %s in the SCADA database "
+                "(%s); scada-bridge prune will keep every event of this database",
+                self.source.name,
+                cursor,
+                str(exc).strip().splitlines()[0],
+            )
 
     def commit_progress(self, done: int, remaining: int) -> None:
         """Make the batch durable and tell the cron how far it got (progress needs a commit)."""
