@@ -511,7 +511,6 @@ def fault_horizon(stack: Stack, tmp: Path) -> Result:
     holder = psycopg2.connect(dbname=stack.scada_db, application_name="forgotten-console")
     with holder.cursor() as cur:  # wrote something, then nobody committed
         cur.execute("SELECT pg_current_xact_id()")
-    held_at = time.monotonic()
     before = scada_counts(stack.scada_db)
     set_coils(port, {i: True for i in range(10)})
     wait_until(
@@ -519,34 +518,48 @@ def fault_horizon(stack: Stack, tmp: Path) -> Result:
         lambda: scada_counts(stack.scada_db).get("raised", 0) >= before.get("raised", 0) + 10,
         120,
     )
-    stack.ring()
+    stalled_at = time.monotonic()  # events wait from here on
+    pid = str(holder.get_backend_pid())
 
-    def named() -> bool:
+    def doctor_names() -> bool:
         rows = doctor_rows(stack)
-        return any("horizon" in r.get("name", "") and not r.get("ok") for r in rows) and any(
-            "forgotten-console" in r.get("detail", "")
-            or str(holder.get_backend_pid()) in r.get("detail", "")
+        return any(
+            "horizon" in r.get("name", "")
+            and not r.get("ok")
+            and ("forgotten-console" in r.get("detail", "") or pid in r.get("detail", ""))
             for r in rows
         )
 
-    try:
-        wait_until("the doctor to name the holder", named, 60, 2.0)
-        reported_after = time.monotonic() - held_at
-    except DemoError:
-        reported_after = None
+    def odoo_says() -> bool:
+        stack.ring()  # a pull sets the source's note
+        notes = query(stack.odoo_db, "SELECT held_back FROM scada_source WHERE active")
+        return any(note and ("forgotten-console" in note or pid in note) for (note,) in notes)
+
+    seen: dict[str, float] = {}
+    deadline = stalled_at + 150
+    while len(seen) < 2 and time.monotonic() < deadline:
+        for name, check in (("doctor", doctor_names), ("Odoo", odoo_says)):
+            if name not in seen and check():
+                seen[name] = time.monotonic() - stalled_at
+        time.sleep(2.0)
     waiting = reconcile(stack)["lost"]
     holder.rollback()
     holder.close()
     counts = wait_reconciled(stack, 180)
     stack.stop("poller")
     stack.stop("simulator")
+    said = {name: f"{seen[name]:.0f} s" if name in seen else "never" for name in ("doctor", "Odoo")}
     result = {
         "held back": waiting,
-        "reported after": f"{reported_after:.0f} s" if reported_after is not None else "never",
+        "doctor names the holder after": said["doctor"],
+        "Odoo's source says held back after": said["Odoo"],
         "lost after release": counts["lost"],
         "twice": counts["twice"],
     }
-    ok = reported_after is not None and counts["lost"] == 0 and counts["twice"] == 0 and waiting > 0
+    # Stalls under a minute are normal (a long write): both flag it once it passes a
+    # minute, give or take one doctor run and one pull.
+    reported = len(seen) == 2 and max(seen.values()) <= 75
+    ok = reported and counts["lost"] == 0 and counts["twice"] == 0 and waiting > 0
     return Result("horizon", ok, result, time.monotonic() - t0)
 
 
