@@ -172,17 +172,24 @@ def toggle_rounds(stack: Stack, port: int, coils: int, rounds: int, between=None
     return done
 
 
-def fault_odoo_kill(stack: Stack, tmp: Path) -> Result:
-    t0 = time.monotonic()
+def start_rung_plant(stack: Stack, tmp: Path, name: str, coils: int, plc: str) -> int:
+    """A simulated PLC of ``coils`` fault coils polled every 0.25 s by a poller that rings
+    Odoo's doorbell; the PLC's port."""
     port = free_port()
     config = plant_file(
-        tmp / "odoo-kill.toml",
+        tmp / f"{name}.toml",
         stack.scada_uri,
-        coil_plant(stack.scada_uri, tmp, port, 50, interval=0.25, name="line_k"),
+        coil_plant(stack.scada_uri, tmp, port, coils, interval=0.25, name=plc),
         doorbell_url=stack.odoo_url,
     )
     stack.start_simulator(config, [port])
     stack.start_poller(config, doorbell=True)
+    return port
+
+
+def fault_odoo_kill(stack: Stack, tmp: Path) -> Result:
+    t0 = time.monotonic()
+    port = start_rung_plant(stack, tmp, "odoo-kill", 50, "line_k")
     before = reconcile(stack)
 
     def between(r: int) -> None:
@@ -499,15 +506,7 @@ def doctor_rows(stack: Stack) -> list[dict]:
 
 def fault_horizon(stack: Stack, tmp: Path) -> Result:
     t0 = time.monotonic()
-    port = free_port()
-    config = plant_file(
-        tmp / "horizon.toml",
-        stack.scada_uri,
-        coil_plant(stack.scada_uri, tmp, port, 10, interval=0.25, name="line_h"),
-        doorbell_url=stack.odoo_url,
-    )
-    stack.start_simulator(config, [port])
-    stack.start_poller(config, doorbell=True)
+    port = start_rung_plant(stack, tmp, "horizon", 10, "line_h")
     holder = psycopg2.connect(dbname=stack.scada_db, application_name="forgotten-console")
     with holder.cursor() as cur:  # wrote something, then nobody committed
         cur.execute("SELECT pg_current_xact_id()")
