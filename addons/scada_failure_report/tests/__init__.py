@@ -23,6 +23,7 @@ from . import (
     test_pull,
     test_pull_commits,
     test_pull_limits,
+    test_pull_reader_cursor,
     test_reliability,
     test_resolve,
     test_security,

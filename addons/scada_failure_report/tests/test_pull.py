@@ -5,7 +5,6 @@ from types import SimpleNamespace
 from unittest.mock import patch
 
 import psycopg2
-import scada_bridge
 from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
@@ -57,26 +56,6 @@ class TestPull(ScadaCase):
             (log.state, log.events_read, log.created_count, log.duplicate_count),
             ("done", 2, 2, 0),
         )
-
-    def test_the_pull_records_how_far_it_read_for_prune(self):
-        """scada-bridge prune deletes only what every reader passed: the pull says how far."""
-        self.insert(self.raised(0), self.raised(1, code="hopper7"))
-        conn = scada_bridge.connect(self.scada_uri)
-        try:
-            self.assertEqual(scada_bridge.reader_cursors(conn), [], "no reader before a pull")
-        finally:
-            conn.close()
-
-        self.source._pull()
-
-        conn = scada_bridge.connect(self.scada_uri)
-        try:
-            readers = scada_bridge.reader_cursors(conn)
-        finally:
-            conn.close()
-        self.assertEqual(len(readers), 1)
-        self.assertEqual(str(readers[0].cursor), self.source.cursor)
-        self.assertIn(f"scada.source/{self.source.id}", readers[0].reader)
 
     def test_a_bulk_pull_posts_no_chatter_message(self):
         raises = [self.raised(minute) for minute in range(4)]
