@@ -192,7 +192,7 @@ class ScadaFailureReport(models.Model):
         batch_defaults = None
         if vals_list:
             first = vals_list[0]
-            filled = super()._add_missing_default_values(dict(first))
+            filled = self._add_missing_default_values(dict(first))
             defaults = {k: v for k, v in filled.items() if k not in first}
             batch_defaults = (frozenset(first), defaults)
         creator = super(ScadaFailureReport, self.with_context(scada_ingest_defaults=batch_defaults))
