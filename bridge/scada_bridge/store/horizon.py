@@ -276,8 +276,6 @@ def horizon_holders(conn: Connection, position: Position | None = None) -> list[
             )
         elif xid in locks and locks[xid][2] in (None, own_database):
             _, pid, database, user, application = locks[xid]
-            holders.append(
-                HorizonHolder(pid, database, user, application, None, None, xid=xid)
-            )
+            holders.append(HorizonHolder(pid, database, user, application, None, None, xid=xid))
         # else: it ended between the two statements and holds nothing any more.
     return holders

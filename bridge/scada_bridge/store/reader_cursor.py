@@ -129,6 +129,5 @@ def reader_cursors(conn: Connection) -> list[ReaderCursor]:
         "FROM scada.reader_cursor ORDER BY cursor_tx, cursor_id, reader",
     )
     return [
-        ReaderCursor(r, Cursor(int(tx), id_), by, at, owner)
-        for r, tx, id_, by, at, owner in rows
+        ReaderCursor(r, Cursor(int(tx), id_), by, at, owner) for r, tx, id_, by, at, owner in rows
     ]
