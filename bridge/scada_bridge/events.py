@@ -134,8 +134,7 @@ def event_problems(event: Mapping[str, Any]) -> list[Problem]:
             problems.append(
                 (
                     name,
-                    f"{name} is longer than {TEXT_LIMITS[name]} characters "
-                    f"({len(value):,}, starting {value[:20]!r})",
+                    f"{name} is longer than {TEXT_LIMITS[name]} characters ({len(value):,})",
                 )
             )
     too_long = {name for name, _reason in problems}  # not quoted again below
