@@ -171,7 +171,7 @@ class PlcLoop:
                     error,
                     self.backoff_max,
                 )
-        else:
+        elif not logged:
             _logger.debug("%s still %s: %s", self.plc.where, state, error)
         await _sleep(stop, self._backoff)
         self._backoff = min(self._backoff * 2, self.backoff_max)
