@@ -47,11 +47,13 @@ FINS/TCP (port 9600 too) wraps each frame in a 16-byte header, all big-endian::
     command 2: FINS frame send (either way), data: a FINS frame as above
 
 The handshake (0, then 1) comes first; the client node it assigns goes into
-the frames' SA1 (DA1 stays ``fins_node``). Answers with another service id (a
-late answer to a request that timed out) are skipped, never taken for the
-current one. A request that gets no
-matching answer within ``timeout`` is sent again ``retries`` times, then the PLC
-is :class:`PlcUnreachable`.
+the frames' SA1 (DA1 stays ``fins_node``). A node outside 1..254, or a length
+field beyond the 2,020 bytes of the longest frame, is refused at once
+(:class:`MalformedAnswer`, never buffered) and the link closed. Answers with
+another service id (a late answer to a request that timed out) are skipped,
+never taken for the current one. A request that gets no matching answer
+within ``timeout`` is sent again ``retries`` times, then the PLC is
+:class:`PlcUnreachable`.
 
 Imports only :mod:`scada_bridge.errors` and :mod:`.driver` (``config`` imports
 the constants below).
