@@ -123,7 +123,7 @@ installed=$(date +%s)
 # The module's tests, every kind (TransactionCase and HttpCase) under pytest-odoo:
 # --odoo-http starts Odoo's threaded HTTP server on a free port for HttpCase.
 echo "odoo: running the module's tests with pytest-odoo on $DB (JUnit: $JUNIT)" >&2
-(cd "$ROOT" && PYTHONPATH="$PYTHONPATH:$ROOT/scripts/pytest_plugins" timeout 1800 "$PY" -m pytest -p no:cacheprovider -p odoo_thread_dbname -q -rfEs --junitxml="$JUNIT" \
+(cd "$ROOT" && PYTHONPATH="$PYTHONPATH:$ROOT/scripts/pytest_plugins" timeout 1800 "$PY" -m pytest -p no:cacheprovider -p odoo_thread_dbname -p odoo_browser_wait -q -rfEs --junitxml="$JUNIT" \
     --odoo-database="$DB" --odoo-addons-path="$ADDONS" --odoo-http \
     --odoo-extra="data-dir=$DATA_DIR" --odoo-extra="http-interface=127.0.0.1" \
     --odoo-extra="max-cron-threads=0" --odoo-extra="logfile=$LOG" --odoo-log-level=warn \
