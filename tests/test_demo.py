@@ -130,13 +130,22 @@ def _assert_nothing_left(demo: Demo, expected: set[str]) -> None:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_without_odoo_runs_plc_to_scada_says_what_is_missing_and_stops_clean(sig):
-    demo = Demo(env={"ODOO_PATH": "/nonexistent/odoo18"})
+def test_without_odoo_runs_plc_to_scada_says_what_is_missing_and_stops_clean(sig, tmp_path):
+    # No tree, and a source that cannot be fetched from (as without network).
+    demo = Demo(
+        env={
+            "ODOO_PATH": "/nonexistent/odoo18",
+            "SCADA_ODOO_SOURCE": "/nonexistent/odoo.git",
+            "SCADA_ODOO_CACHE": str(tmp_path),
+        }
+    )
     demo.wait_for_line(READY, 120)
     assert re.search(r"PLC -> SCADA works: \d+ event\(s\)", demo.output)
     assert "raised   silo101  START_FAILURE" in demo.output
-    assert "no Odoo 18 tree at ODOO_PATH=/nonexistent/odoo18" in demo.output
-    assert "git clone" in demo.output
+    (why,) = [line for line in demo.lines if "fetching one failed" in line]
+    assert "no Odoo 18.0 tree at ODOO_PATH=/nonexistent/odoo18" in why
+    assert why.endswith("export ODOO_PATH=/path/to/odoo-18.0"), why
+    assert "so the Odoo half does not run" in demo.output
     assert demo.stop(sig) == 0
     _assert_nothing_left(demo, {"simulator", "poller"})
 
