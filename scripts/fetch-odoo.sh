@@ -9,7 +9,7 @@
 #      it is, never modified;
 #   2. else the tree an earlier run fetched, $SCADA_ODOO_CACHE/odoo-18.0-<commit>;
 #   3. else a shallow clone of the pinned commit of the official repository into
-#      that directory (about 400 MB, once), checked: the commit checked out is
+#      that directory (once; about 1 GB on disk), checked: the commit checked out is
 #      the pin, and odoo/release.py says 18.0.
 #
 #   SCADA_ODOO_SOURCE           git URL or local repository to fetch from
