@@ -79,6 +79,13 @@ check_or_skip compose "stack up: a failure reaches Odoo, doctor in the poller" 4
     bash scripts/check-compose.sh --up
 count compose
 
+# -- an Odoo 18.0 tree: ODOO_PATH's, else the one fetched once (scripts/fetch-odoo.sh) --
+# Found before the bridge tier, whose demo and odoo.conf tests need it too. When
+# there is none, its one line says why (and the odoo tier's banner repeats it).
+if tree="$(bash scripts/fetch-odoo.sh)"; then
+    export ODOO_PATH="$tree"
+fi
+
 echo "== bridge (pytest, real PostgreSQL and Modbus TCP on 127.0.0.1)" >&2
 "$VENV/bin/python" -m pytest tests -q -p no:cacheprovider --junitxml="$RESULTS/bridge.xml" >&2
 # What a plant installs: the wheel python -m build makes, in a fresh venv.
