@@ -154,6 +154,9 @@ def test_without_odoo_runs_plc_to_scada_says_what_is_missing_and_stops_clean(sig
     not (ODOO_PATH / "odoo-bin").is_file(),
     reason=f"the Odoo half needs an Odoo 18 tree at ODOO_PATH={ODOO_PATH}",
 )
+# Its own waits are bounded (900 s to be ready, 150 s for a live failure, 90 s to stop):
+# pytest.ini's 300 s for one test would end the whole run first on a busy machine.
+@pytest.mark.timeout(1200)
 def test_whole_chain_failures_reach_odoo_doctor_all_good_ctrl_c_stops_everything():
     demo = Demo("--timeout", "300")
     demo.wait_for_line(READY, 900)
