@@ -2,12 +2,13 @@
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """Every command in the README is run by a test or says why not (issue 25).
 
-Every shell block of README.md (```sh) follows a note the reader can see in the
-source, ``<!-- commands: run by PATH ... -->`` naming the test or script that runs
-those commands (each path named must exist), or ``<!-- commands: not run by a
-test: REASON -->``. Output samples (blocks without a language) are not commands.
-The two commands of "Start here" are checked further: `make demo` runs the
-scripts/demo.py that tests/test_demo.py runs, and .ci/run is `bash scripts/test.sh`.
+Every shell block of README.md and docs/deploy.md (```sh, ```powershell) follows
+a note the reader can see in the source, ``<!-- commands: run by PATH ... -->``
+naming the test or script that runs those commands (each path named must exist),
+or ``<!-- commands: not run by a test: REASON -->``. Output samples (blocks
+without a language) are not commands. The two commands of "Start here" are
+checked further: `make demo` runs the scripts/demo.py that tests/test_demo.py
+runs, and .ci/run is `bash scripts/test.sh`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SHELL = ("sh", "bash", "shell", "console")
-BLOCK = re.compile(r"^```(?P<lang>[\w-]*)\n(?P<body>.*?)^```$", re.M | re.S)
+SHELL = ("sh", "bash", "shell", "console", "powershell")
+#: The files whose commands a reader copies.
+DOCUMENTS = ("README.md", "docs/deploy.md")
+BLOCK = re.compile(r"^ *```(?P<lang>[\w-]*)\n(?P<body>.*?)^ *```$", re.M | re.S)
 NOTE = re.compile(r"<!-- commands: (?P<note>(?:(?!-->).)+) -->\s*\Z", re.S)
 #: Paths a note may name: tests, scripts, the CI entry point.
 PATH = re.compile(r"(?:\.ci/run|(?:tests|scripts|bench)/[\w./-]*[\w/])")
@@ -39,37 +42,38 @@ def shell_blocks(text: str) -> list[tuple[int, str, str]]:
     return found
 
 
-def problems(text: str) -> list[str]:
+def problems(text: str, name: str = "README.md") -> list[str]:
     """What is wrong with the notes of ``text``'s shell blocks, one line each."""
     wrong = []
     for line, note, body in shell_blocks(text):
         first = body.strip().splitlines()[0] if body.strip() else ""
         if not note:
             wrong.append(
-                f"README.md:{line}: `{first}`: no <!-- commands: run by ... --> or "
+                f"{name}:{line}: `{first}`: no <!-- commands: run by ... --> or "
                 "<!-- commands: not run by a test: why --> before the block"
             )
         elif note.startswith("not run by a test:"):
             if len(note.split(":", 1)[1].strip()) < 10:
-                wrong.append(f"README.md:{line}: `{first}`: say why it is not run")
+                wrong.append(f"{name}:{line}: `{first}`: say why it is not run")
         elif note.startswith("run by "):
             named = PATH.findall(note)
             if not named:
-                wrong.append(f"README.md:{line}: `{first}`: 'run by' names no test or script")
+                wrong.append(f"{name}:{line}: `{first}`: 'run by' names no test or script")
             wrong += [
-                f"README.md:{line}: `{first}`: {path} does not exist"
+                f"{name}:{line}: `{first}`: {path} does not exist"
                 for path in named
                 if not (ROOT / path).exists()
             ]
         else:
-            wrong.append(f"README.md:{line}: `{first}`: a note starts 'run by' or 'not run by'")
+            wrong.append(f"{name}:{line}: `{first}`: a note starts 'run by' or 'not run by'")
     return wrong
 
 
-def test_every_shell_block_of_the_readme_is_run_by_a_test_or_says_why_not():
-    text = (ROOT / "README.md").read_text("utf-8")
-    assert len(shell_blocks(text)) >= 8, "the walk found the README's shell blocks"
-    assert problems(text) == []
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_every_shell_block_is_run_by_a_test_or_says_why_not(name):
+    text = (ROOT / name).read_text("utf-8")
+    assert len(shell_blocks(text)) >= 5, f"the walk found the shell blocks of {name}"
+    assert problems(text, name) == []
 
 
 def test_the_checker_sees_a_block_without_a_note_and_a_test_that_is_not_there():
