@@ -26,8 +26,14 @@ fail() { echo "check-wheel: $*" >&2; exit 1; }
 want="$("$PY" -c 'import ast, sys; t = ast.parse(open(sys.argv[1]).read()); print(next(n.value.value for n in t.body if isinstance(n, ast.Assign) and n.targets[0].id == "__version__"))' "$ROOT/bridge/scada_bridge/_version.py")" \
     || fail "cannot read __version__ from bridge/scada_bridge/_version.py"
 
+# Build from the files git knows (committed or not, ignored ones left out): the
+# editable install's scada_bridge.egg-info in bridge/ lists files of its own and
+# could hide one a fresh clone lacks.
+mkdir -p "$WORK/src"
+(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard -- bridge \
+    | xargs -0 cp --parents -t "$WORK/src") || fail "cannot copy bridge/'s files to $WORK/src"
 echo "check-wheel: python -m build bridge/ (sdist, then the wheel from it)" >&2
-"$PY" -m build --outdir "$WORK/dist" "$ROOT/bridge" >"$WORK/build.log" 2>&1 \
+"$PY" -m build --outdir "$WORK/dist" "$WORK/src/bridge" >"$WORK/build.log" 2>&1 \
     || fail "python -m build failed (is 'build' installed? pip install -r requirements-dev.txt): $(tail -1 "$WORK/build.log")"
 wheel="$(ls "$WORK/dist"/scada_bridge-"$want"-py3-none-any.whl 2>/dev/null)"
 sdist="$(ls "$WORK/dist"/scada_bridge-"$want".tar.gz 2>/dev/null)"
