@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from ._version import __version__
+from .deploy.command import add_parser as add_service_parser
 from .errors import ConfigError, ScadaBridgeError
 
 _logger = logging.getLogger(__name__)
@@ -345,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_simulate)
 
+    add_service_parser(sub)
     return parser
 
 
