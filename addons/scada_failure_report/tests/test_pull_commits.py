@@ -280,3 +280,36 @@ class TestPullCommits(CommitCase):
         self.assertEqual(states, ["done", "taken_over"], "no crash, no line left running")
         source = self.source_values("state", "last_error")
         self.assertEqual((source["state"], source["last_error"]), ("ok", False))
+
+    @mute_logger("odoo.sql_db")  # the conflict it provokes is logged as a bad query
+    def test_a_run_taken_for_dead_between_batches_ends_quietly_as_taken_over(self):
+        """Issue 18 point 9. B takes the source while A is between two batches; B's
+        first step marks A's still "running" line as a dead run's and holds that row
+        until its commit. A, finding the source taken, writes its line: it waits for B,
+        then meets B's commit (a serialization failure). That was reported as a crash
+        and put the source in error; a takeover is a normal end."""
+        events = self.insert(*(self.raised(i) for i in range(6)), each=True)
+        uids = [e.event_uid for e in events]
+        a_between = Gate("cron", call=2, before=False)  # batch 1 committed
+        b_first = Gate("button", call=1, before=True)  # A's line marked, not committed
+        with gates(a_between, b_first):
+            cron = Worker(self.pull, "cron")
+            cron.start()
+            a_between.wait_reached(cron)
+            button = Worker(self.pull, "button")
+            button.start()
+            b_first.wait_reached(button)
+            a_between.go.set()
+            wait_until(self.lock_waiters, "A's log line to wait on B's update of it")
+            b_first.go.set()
+            a_result = cron.outcome()
+            b_result = button.outcome()
+        self.assertFalse(a_result["error"] or b_result["error"], (a_result, b_result))
+        self.assertTrue(a_result["skipped"])
+        self.assertEqual(a_result["read"] + b_result["read"], 6, "no batch twice, none skipped")
+        self.assertEqual(self.count_reports(uids), {uid: 1 for uid in uids})
+        logs = self.logs()
+        self.assertEqual(sorted(log["state"] for log in logs), ["done", "taken_over"], logs)
+        self.assertEqual([log["error"] for log in logs], [False, False], "no crash reported")
+        source = self.source_values("state", "last_error")
+        self.assertEqual((source["state"], source["last_error"]), ("ok", False))
