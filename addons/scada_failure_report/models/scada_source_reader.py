@@ -77,13 +77,19 @@ class ScadaSourceReader(models.Model):  # pylint: disable=consider-merging-class
         """Register this source: (registered, the warning to show or False)."""
         self.ensure_one()
         name = reader_name(self)
+        register = getattr(scada_bridge, "register_reader", None)
+        if register is None:  # a scada-bridge older than the module
+            return False, self.env._(
+                "Not registered as a reader of its SCADA database: the scada-bridge installed "
+                "with Odoo is too old to register one; upgrade it (pip install -U scada-bridge)."
+            )
         try:
             dsn = make_dsn_with_timeouts(
                 self.connection_uri, REGISTER_STATEMENT_MS, REGISTER_LOCK_MS
             )
             conn = scada_bridge.connect(dsn, application_name="odoo-scada")
             try:
-                scada_bridge.register_reader(conn, name)
+                register(conn, name)
                 conn.commit()
                 old = old_reader_name(self)
                 stale = [r for r in scada_bridge.reader_cursors(conn) if r.reader == old]
@@ -103,8 +109,9 @@ class ScadaSourceReader(models.Model):  # pylint: disable=consider-merging-class
             return True, self.env._(
                 "Registered as %(name)s. The row %(old)s left by an older version still holds "
                 "scada-bridge prune back: once this source has pulled, delete it as the SCADA "
-                "database's owner (DELETE FROM scada.reader_cursor WHERE reader = '%(old)s').",
+                "database's owner (DELETE FROM scada.reader_cursor WHERE reader = %(literal)s).",
                 name=name,
                 old=stale[0].reader,
+                literal="'" + stale[0].reader.replace("'", "''") + "'",
             )
         return True, False

@@ -25,7 +25,6 @@ from . import (
     test_plc_status,
     test_poison_rows,
     test_pull,
-    test_pull_commit_order,
     test_pull_commits,
     test_pull_limits,
     test_pull_reader_cursor,

@@ -5,6 +5,7 @@ another pull taking over. See :mod:`.commit_common` for how the tier works."""
 
 import threading
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
 import psycopg2
@@ -313,3 +314,59 @@ class TestPullCommits(CommitCase):
         self.assertEqual([log["error"] for log in logs], [False, False], "no crash reported")
         source = self.source_values("state", "last_error")
         self.assertEqual((source["state"], source["last_error"]), ("ok", False))
+
+    # -- the SCADA reader cursor follows the commit (issue 24) --------------------
+
+    def scada(self):
+        conn = scada_bridge.connect(self.scada_uri)
+        self.addCleanup(conn.close)
+        return conn
+
+    def test_a_crash_at_the_commit_of_batch_two_leaves_the_reader_cursor_at_batch_one(self):
+        """Kills the mutant "record_reader_cursor before Odoo's commit of the batch"
+        (scada_pull.SourcePull._run): the recorded cursor would be batch 2's, and prune
+        would delete rows Odoo rolled back."""
+        conn = self.scada()
+        with conn.cursor() as cur:
+            cur.execute("TRUNCATE scada.reader_cursor")  # other tests' sources
+        conn.commit()
+        events = self.insert(*(self.raised(i) for i in range(5)), each=True)
+        original = scada_pull.SourcePull.commit_progress
+        calls = []
+
+        def commit_progress(pull, done, remaining):
+            calls.append(done)
+            if len(calls) == 3:  # 1: the log line, 2: batch 1, 3: batch 2
+                raise SimulatedCrash
+            original(pull, done, remaining)
+
+        with (
+            patch.object(scada_pull.SourcePull, "commit_progress", commit_progress),
+            self.assertRaises(SimulatedCrash),
+        ):
+            self.pull()
+
+        batch_one = scada_bridge.read_events(conn, scada_bridge.START, 2)
+        conn.rollback()
+        readers = scada_bridge.reader_cursors(conn)
+        conn.rollback()
+        self.assertEqual([str(r.cursor) for r in readers], [str(batch_one.cursor)], readers)
+        self.assertEqual(self.source_values("cursor")["cursor"], str(batch_one.cursor))
+
+        result = scada_bridge.prune(
+            conn, timedelta(hours=1), now=datetime.now(timezone.utc) + timedelta(days=1)
+        )
+        self.assertEqual(str(result.upto), str(batch_one.cursor))
+        kept = scada_bridge.read_events(conn, batch_one.cursor, 10)
+        conn.rollback()
+        self.assertEqual(
+            [e.event_uid for e in kept.events],
+            [e.event_uid for e in events[2:]],
+            "batch 2 and what follows are kept for the pull that stored nothing of them",
+        )
+
+        rerun = self.pull()
+        self.assertEqual((rerun["read"], rerun["created"]), (3, 3), rerun)
+        self.assertEqual(
+            self.count_reports([e.event_uid for e in events]), {e.event_uid: 1 for e in events}
+        )
