@@ -143,7 +143,7 @@ def test_migrate_refuses_a_newer_schema_and_changes_nothing(scada_uri):
     with conn.cursor() as cur:
         cur.execute("INSERT INTO scada.schema_version VALUES (%s, 'from_the_future')", (99,))
         # What a newer scada-bridge might have dropped: migrate must not put it back.
-        cur.execute("DROP INDEX scada.equipment_failure_condition_raise_idx")
+        cur.execute("DROP INDEX scada.active_condition_device_idx")
     conn.commit()
     before = _catalog(conn)
     assert any(line.startswith("index CREATE UNIQUE INDEX") for line in before)

@@ -231,8 +231,9 @@ def grant_writer(conn: Connection, role: str, password: str | None = None) -> No
     with conn.cursor() as cur:
         ident = _login_role(cur, role, password, "--writer-role")
         grants = (
-            # check_schema at connect; the active failures at start.
+            # check_schema at connect; the active failures at start (migration 0004).
             "GRANT SELECT ON scada.schema_version, scada.equipment_failure TO {}",
+            "GRANT SELECT ON scada.active_condition TO {}",
             "GRANT INSERT ON scada.equipment_failure TO {}",
             "GRANT SELECT, INSERT, UPDATE ON scada.plc_status TO {}",
             # So 'doctor' run with the poller's URI can name what holds the horizon.
