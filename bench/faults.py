@@ -672,6 +672,12 @@ def fault_poison_rows(stack: Stack, tmp: Path, good: int = 10_000) -> Result:
         return read >= good + len(expected)
 
     wait_until("10,000 good rows and the poison pulled", done, 900, 1.0)
+
+    def run_ended() -> bool:  # its state is written when the run ends
+        states.update(s for (s,) in query(stack.odoo_db, "SELECT state FROM scada_source"))
+        return "ok" in states or "error" in states
+
+    wait_until("the pull run to end", run_ended, 300, 1.0)
     stored = {u for (u,) in query(stack.odoo_db, "SELECT event_uid FROM scada_failure_report")}
     rejected = dict(query(stack.odoo_db, "SELECT event_uid, reason FROM scada_rejected_row"))
     lost = len([u for u in good_uids if u not in stored])

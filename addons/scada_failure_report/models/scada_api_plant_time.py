@@ -40,11 +40,10 @@ def wall_time(value: datetime | None, tz: tzinfo) -> str | None:
     try:
         return _wall(value.astimezone(tz))
     except (OverflowError, ValueError):
-        pass
-    try:
-        return f"{_wall(value.astimezone(timezone.utc))} UTC"
-    except (OverflowError, ValueError):
-        return value.isoformat(" ", "seconds")
+        try:
+            return f"{_wall(value.astimezone(timezone.utc))} UTC"
+        except (OverflowError, ValueError):
+            return value.isoformat(" ", "seconds")
 
 
 def _wall(value: datetime) -> str:

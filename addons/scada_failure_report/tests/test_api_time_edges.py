@@ -62,7 +62,7 @@ class TestApiTimeEdges(ScadaApiCase):
         self.assertEqual(answer.status_code, 200, answer.text)
         dates = {row["event_uid"][-4:]: row["date"] for row in answer.json()["data"]}
         self.assertEqual(dates["9999"], "9999-12-31 23:00:00 UTC")
-        self.assertEqual(dates["0001"], "0001-01-01 07:00:00")
+        self.assertEqual(dates["0001"], "0001-01-01 07:07:12")
         answer = self.post({}, self.manager_key, path=REPORT)
         self.assertEqual(answer.status_code, 200, answer.text)
         self.assertEqual(answer.json()["summary"]["total_failures"], 2)

@@ -19,10 +19,11 @@ Bounded (25 examples, no deadline) to stay within about two minutes.
 """
 
 import json
+import random
 import string
 import uuid
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -37,12 +38,13 @@ ALNUM = string.ascii_letters + string.digits
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
 
 
-def _long_text(draw_size: tuple[int, object]) -> str:
-    size, rnd = draw_size
-    return "".join(rnd.choices(ALNUM, k=size))  # incompressible: past a btree entry
+def _long_text(size_seed: tuple[int, int]) -> str:
+    size, seed = size_seed
+    # Incompressible (a btree entry holds 2,704 bytes after compression).
+    return "".join(random.Random(seed).choices(ALNUM, k=size))
 
 
-LONG_TEXT = st.tuples(st.integers(129, 9000), st.randoms(use_true_random=False)).map(_long_text)
+LONG_TEXT = st.tuples(st.integers(129, 9000), st.integers(0, 2**32)).map(_long_text)
 ANY_TEXT = st.one_of(TEXT.map(lambda t: t[:60]), LONG_TEXT)
 CODE = st.one_of(st.sampled_from(["silo101", "hopper7", "press3"]), ANY_TEXT)
 TIME = st.one_of(
@@ -58,7 +60,7 @@ PAYLOAD = st.one_of(
     st.none(),
     JSON.map(json.dumps),
     st.integers(90, 6000).map(lambda n: "[" * n + "]" * n),  # deep
-    st.integers(1000, 60000).map(lambda n: json.dumps(list(range(n)))),  # huge
+    st.integers(1000, 20000).map(lambda n: json.dumps(list(range(n)))),  # huge
 )
 
 
@@ -149,6 +151,9 @@ class TestPoisonProperty(ScadaApiCase):
         max_examples=25,
         deadline=None,
         database=None,
+        # No shrinking: an example costs two pulls and HTTP calls; the failing one is
+        # printed as found (pytest's 300 s timeout would end a long shrink first).
+        phases=[Phase.explicit, Phase.generate],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     @given(drawn=rows())
@@ -192,24 +197,25 @@ class TestPoisonProperty(ScadaApiCase):
             )
 
     def assert_lists_answer(self) -> None:
+        """The web client's reads of the lists (and the failures' form) as the manager."""
         manager = self.env(user=self.manager, context={"allowed_company_ids": self.companies.ids})
-        for model in ("scada.failure.report", "scada.rejected.row", "maintenance.request"):
-            for view in ("list", "form"):
-                views = manager[model].get_views([(False, view)])
-                spec = {
-                    name: {"fields": {"display_name": {}}}
-                    if field["type"] in ("many2one", "many2many", "one2many")
-                    else {}
-                    for name, field in views["models"][model]["fields"].items()
-                }
-                records = manager[model].web_search_read([], spec, limit=200)
-                if view == "form" and records["records"]:
-                    ids = [record["id"] for record in records["records"]]
-                    manager[model].browse(ids).web_read(spec)
+        for model, view in (
+            ("scada.failure.report", "list"),
+            ("scada.failure.report", "form"),
+            ("scada.rejected.row", "list"),
+            ("maintenance.request", "list"),
+        ):
+            fields = manager[model].get_views([(False, view)])["models"][model]["fields"]
+            spec = {
+                name: {"fields": {"display_name": {}}} if field.get("relation") else {}
+                for name, field in fields.items()
+            }
+            records = manager[model].web_search_read([], spec, limit=200)["records"]
+            if view == "form" and records:
+                manager[model].browse([record["id"] for record in records]).web_read(spec)
         for path, method in (
             ("/api/scada/equipment-failure?limit=1000", "GET"),
             ("/api/scada/equipment-failure-report", "POST"),
-            ("/api/scada/equipment", "GET"),
         ):
             if method == "GET":
                 answer = self.get(key=self.manager_key, path=path)

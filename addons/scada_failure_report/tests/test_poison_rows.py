@@ -64,7 +64,8 @@ class TestPoisonRows(MaintenanceCase):
         rows = self.env["scada.api"]._report_json(self.reports())
         self.assertEqual(
             {row["date"] for row in rows},
-            {"9999-12-31 23:00:00 UTC", "0001-01-01 07:00:00", "2026-11-02 15:05:00"},
+            # Year 1 in Jakarta: local mean time then (+07:07:12), as zoneinfo says.
+            {"9999-12-31 23:00:00 UTC", "0001-01-01 07:07:12", "2026-11-02 15:05:00"},
         )
         report = self.env["scada.api"]._failure_period_report()
         self.assertEqual(report["summary"]["total_failures"], 3)
@@ -96,15 +97,18 @@ class TestPoisonRows(MaintenanceCase):
         cleared = self.clear_of(raised, T0.replace(minute=30))
         events = [
             self._as_read(1, raised),
-            self._as_read(2, self.event(T0, code=long_code())),
+            self._as_read(2, self.event(T0, code=long_code())),  # the event rules refuse it
             self._as_read(3, cleared),
-            self._as_read(4, self.event(T0, failure_code=long_code())),
+            # jsonb refuses \u0000 at the INSERT (no reader hands it out: a foreign
+            # program calling the ingest could).
+            self._as_read(4, self.event(T0), payload={"raw": "a\x00b"}),
         ]
 
         results, refused = scada_pull_rows.ingest_rows(self.env, events, self.source)
 
         self.assertEqual([row.id for row in refused], [2, 4])
-        self.assertIn("index row", refused[0].reason)
+        self.assertIn("equipment_code is longer than 128 characters", refused[0].reason)
+        self.assertIn("Odoo cannot store this row", refused[1].reason)
         self.assertEqual([r["result"] for r in results], ["created", "cleared"])
         self.assertEqual(self.failure(raised).clear_uid, cleared["event_uid"])
 
@@ -122,7 +126,7 @@ class TestPoisonRows(MaintenanceCase):
         self.assertEqual(self.source.cursor, result["cursor"])
 
     @staticmethod
-    def _as_read(row_id: int, event: dict) -> scada_bridge.Event:
+    def _as_read(row_id: int, event: dict, payload=None) -> scada_bridge.Event:
         return scada_bridge.Event(
             id=row_id,
             event_uid=event["event_uid"],
@@ -136,5 +140,5 @@ class TestPoisonRows(MaintenanceCase):
             recorded_at=datetime.now(timezone.utc),
             device=event.get("device"),
             tx=1,
-            payload={"id": str(uuid.uuid4())},
+            payload=payload or {"id": str(uuid.uuid4())},
         )

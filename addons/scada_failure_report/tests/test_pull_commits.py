@@ -12,6 +12,7 @@ import psycopg2
 import scada_bridge
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+from scada_bridge.store.prune import prune
 
 from ..models import scada_pull
 from .commit_common import WAIT_LIMIT, CommitCase, Worker, wait_until
@@ -353,9 +354,7 @@ class TestPullCommits(CommitCase):
         self.assertEqual([str(r.cursor) for r in readers], [str(batch_one.cursor)], readers)
         self.assertEqual(self.source_values("cursor")["cursor"], str(batch_one.cursor))
 
-        result = scada_bridge.prune(
-            conn, timedelta(hours=1), now=datetime.now(timezone.utc) + timedelta(days=1)
-        )
+        result = prune(conn, timedelta(hours=1), now=datetime.now(timezone.utc) + timedelta(days=1))
         self.assertEqual(str(result.upto), str(batch_one.cursor))
         kept = scada_bridge.read_events(conn, batch_one.cursor, 10)
         conn.rollback()

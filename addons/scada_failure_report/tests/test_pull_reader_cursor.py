@@ -9,6 +9,7 @@ from unittest.mock import patch
 import scada_bridge
 from odoo.tests import tagged
 from scada_bridge import DatabaseError
+from scada_bridge.store.prune import prune
 
 from ..models.scada_pull import old_reader_name, reader_name
 from .common import ScadaCase
@@ -51,9 +52,7 @@ class TestPullReaderCursor(ScadaCase):
 
         conn = scada_bridge.connect(self.scada_uri)
         try:
-            scada_bridge.prune(
-                conn, timedelta(hours=1), now=datetime.now(timezone.utc) + timedelta(days=1)
-            )
+            prune(conn, timedelta(hours=1), now=datetime.now(timezone.utc) + timedelta(days=1))
         finally:
             conn.close()
 
