@@ -21,7 +21,11 @@ prefork workers and 2 cron threads (:mod:`stack`). What each one proves:
 6. ``horizon``: a session that wrote and sits idle in transaction holds the reader's
    horizon: ``scada-bridge doctor`` names it within a minute, and every event waiting
    behind it arrives once it ends.
-7. ``poison-rows``: rows a foreign writer can store but Odoo could not use (issue 18
+7. ``prune-readers``: two readers with their own read-only roles, A stored everything,
+   B nothing: ``scada-bridge prune`` refuses while B's role registered no reader, keeps
+   every event once B is registered (position zero), refuses A's role moving B's
+   cursor, and deletes only after B recorded what it stored: B loses nothing.
+8. ``poison-rows``: rows a foreign writer can store but Odoo could not use (issue 18
    points 1-3: times past year 9999 in a UTC+7 plant, infinity, a 5,000-deep payload,
    3,200-character codes) among 10,000 good ones, pulled with the maintenance step on:
    0 good rows lost, each bad row stored or rejected with its reason, the source never
@@ -567,7 +571,93 @@ def fault_horizon(stack: Stack, tmp: Path) -> Result:
     return Result("horizon", ok, result, time.monotonic() - t0)
 
 
-# -- 7. Poison rows among 10,000 good ones, the maintenance step on -----------------
+# -- 7. prune with two readers, one of which has stored nothing ---------------------
+
+
+def _prune_cli(stack: Stack) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*BRIDGE, "prune", "--db", stack.scada_uri, "--older-than", "30"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def fault_prune_readers(stack: Stack, tmp: Path, events: int = 10) -> Result:
+    from scada_bridge import (
+        ReaderNotOwned,
+        migrate,
+        read_events,
+        record_reader_cursor,
+        register_reader,
+    )
+
+    t0 = time.monotonic()
+    tag = uuid.uuid4().hex[:6]
+    roles = {name: f"fault_reader_{name.lower()}_{tag}" for name in ("A", "B")}
+    owner = connect(stack.scada_uri, autocommit=True)
+    readers = {}
+    counts: dict[str, object] = {"events": events}
+    try:
+        now = datetime.now(timezone.utc)
+        old = [
+            NewEvent(kind="raised", equipment_code=f"old{i}", occurred_at=now, device="prune")
+            for i in range(events)
+        ]
+        insert_events(owner, old)
+        with owner.cursor() as cur:  # recorded 40 days ago, keeping their tx (trigger off)
+            cur.execute(
+                "ALTER TABLE scada.equipment_failure DISABLE TRIGGER equipment_failure_stamp_tx;"
+                "UPDATE scada.equipment_failure SET recorded_at = now() - interval '40 days'"
+                " WHERE device = 'prune';"
+                "ALTER TABLE scada.equipment_failure ENABLE ALWAYS TRIGGER "
+                "equipment_failure_stamp_tx"
+            )
+        for name, role in roles.items():
+            migrate(owner, readonly_role=role)
+            uri = f"{stack.scada_uri} host=127.0.0.1 port=5432 user={role}"
+            readers[name] = connect(uri, autocommit=True)
+        a, b = readers["A"], readers["B"]
+        register_reader(a, "A")
+        record_reader_cursor(a, "A", read_events(a, limit=events + 1000).cursor)
+
+        refused = _prune_cli(stack)  # B's role never registered a reader
+        counts["refused while B unregistered"] = (
+            refused.returncode == 1 and roles["B"] in refused.stderr
+        )
+        register_reader(b, "B")  # registered at position zero, nothing stored yet
+        kept = _prune_cli(stack)
+        left = scada_counts(stack.scada_db).get("raised", 0)
+        counts["kept for B at zero"] = left if kept.returncode == 0 else kept.stderr.strip()
+        try:  # A's role pushes B's cursor to the end
+            record_reader_cursor(a, "B", read_events(a, limit=events + 1000).cursor)
+            counts["A moved B's cursor"] = "yes"
+        except ReaderNotOwned:
+            counts["A moved B's cursor"] = "refused"
+        stored_by_b = read_events(b, limit=events + 1000)
+        counts["B read"] = len(stored_by_b.events)
+        record_reader_cursor(b, "B", stored_by_b.cursor)
+        _prune_cli(stack)
+        counts["left after B stored"] = scada_counts(stack.scada_db).get("raised", 0)
+    finally:
+        for conn in readers.values():
+            conn.close()
+        with owner.cursor() as cur:
+            for role in roles.values():
+                cur.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
+        owner.close()
+    ok = (
+        counts["refused while B unregistered"] is True
+        and counts["kept for B at zero"] == events
+        and counts["A moved B's cursor"] == "refused"
+        and counts["B read"] == events
+        and counts["left after B stored"] == 0
+    )
+    counts["lost"] = events - counts["B read"] if isinstance(counts["B read"], int) else "?"
+    return Result("prune-readers", ok, counts, time.monotonic() - t0)
+
+
+# -- 8. Poison rows among 10,000 good ones, the maintenance step on -----------------
 
 #: Rows of issue 18 points 1-3 a foreign writer can store: (what, columns, expected
 #: outcome). Times past year 9999 in the plant's zone are stored (and shown in UTC);
@@ -710,6 +800,7 @@ FAULTS = {
     "api-fuzz": fault_api_fuzz,
     "horizon": fault_horizon,
     "poison-rows": fault_poison_rows,
+    "prune-readers": fault_prune_readers,
 }
 
 

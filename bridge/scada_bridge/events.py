@@ -134,8 +134,7 @@ def event_problems(event: Mapping[str, Any]) -> list[Problem]:
             problems.append(
                 (
                     name,
-                    f"{name} is longer than {TEXT_LIMITS[name]} characters "
-                    f"({len(value):,}, starting {value[:20]!r})",
+                    f"{name} is longer than {TEXT_LIMITS[name]} characters ({len(value):,})",
                 )
             )
     too_long = {name for name, _reason in problems}  # not quoted again below
@@ -168,9 +167,7 @@ def event_problems(event: Mapping[str, Any]) -> list[Problem]:
     if not isinstance(occurred_at, datetime) or occurred_at.tzinfo is None:
         problems.append(("occurred_at", "occurred_at must be a time with a time zone"))
     if _depth(event.get("payload")) > MAX_PAYLOAD_DEPTH:
-        problems.append(
-            ("payload", f"payload is nested more than {MAX_PAYLOAD_DEPTH} levels deep")
-        )
+        problems.append(("payload", f"payload is nested more than {MAX_PAYLOAD_DEPTH} levels deep"))
     return problems
 
 
@@ -184,7 +181,7 @@ def _depth(value: Any) -> int:
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, (dict, list, tuple)):
+        if isinstance(item, dict | list | tuple):
             deepest = max(deepest, level)
             if level > MAX_PAYLOAD_DEPTH:
                 break

@@ -203,6 +203,9 @@ def test_writer_role_appends_events_and_upserts_status_and_nothing_else(scada_ur
             "INSERT INTO scada.schema_version VALUES (99, 'x')",
             "CREATE TABLE scada.mine (x int)",
             "SELECT scada.record_reader_cursor('poller', '1', 1)",
+            "SELECT scada.register_reader('poller')",
+            "DELETE FROM scada.active_condition",
+            "INSERT INTO scada.active_condition VALUES (gen_random_uuid(), 1, 'p', 'e', 'f')",
             "DELETE FROM scada.reader_cursor",
         ]
         for statement in refused:

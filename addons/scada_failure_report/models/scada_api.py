@@ -20,7 +20,7 @@ from scada_bridge.events import (
     CLEARED,
     EVENT_FIELDS,
     RAISED,
-    TEXT_LIMITS,
+    TEXT_LIMITS,  # longest text per field: one rule for the push and the reader
     event_problems,
     uid_from_json,
 )

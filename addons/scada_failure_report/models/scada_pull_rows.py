@@ -100,6 +100,6 @@ def refusal(env, exc: BaseException) -> str:
         text = text[: REASON_CHARS - 1] + "…"
     return env._(
         "Odoo cannot store this row (%(error)s); the rows behind it were stored. Fix its "
-        "writer; to keep this failure, push a corrected copy with the same event_uid",
+        "writer, and repair the row in the SCADA database to have it pulled again",
         error=text,
     )

@@ -159,7 +159,7 @@ def _decode(row: tuple, cur: Any) -> Event | RejectedRow:
         problem = _parse(record, cur) or describe(event_problems(record))
         if not problem:
             return Event(**record)
-    except Exception as exc:  # noqa: BLE001 - any content failure is the row's, not the pull's
+    except Exception as exc:  # any failure of the content is the row's, not the pull's
         problem = f"the row cannot be read ({type(exc).__name__}: {str(exc)[:120]})"
     return RejectedRow(record["id"], str(uid) if uid is not None else None, problem)
 

@@ -164,9 +164,11 @@ def migrate(
 
 _ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
-#: The functions a reader calls (migration 0003): record its cursor, and name
-#: the sessions of this database holding its horizon, without pg_read_all_stats.
+#: The functions a reader calls (migrations 0003, 0005): register itself, record
+#: its cursor, and name the sessions of this database holding its horizon,
+#: without pg_read_all_stats.
 READER_FUNCTIONS = (
+    "scada.register_reader(text)",
     "scada.record_reader_cursor(text, xid8, bigint)",
     "scada.xact_sessions()",
 )
