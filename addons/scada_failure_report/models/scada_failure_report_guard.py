@@ -57,6 +57,7 @@ class ScadaFailureReportGuard(models.Model):  # pylint: disable=consider-merging
     def write(self, vals):
         owned = sorted(OWNED_FIELDS.intersection(vals))
         if owned and not (self.env.su or _OWNED_WRITE.get()):
+            self.check_access("write")  # rights first: who may not write hears that
             raise AccessError(
                 self.env._(
                     "%(fields)s of a SCADA failure come from its PLC and are written only by "

@@ -302,7 +302,10 @@ class TestPullCommits(CommitCase):
             button.start()
             b_first.wait_reached(button)
             a_between.go.set()
-            wait_until(self.lock_waiters, "A's log line to wait on B's update of it")
+            wait_until(
+                lambda: self.lock_waiters() or not cron.is_alive(),
+                "A's log line to wait on B's update of it (or A to end)",
+            )
             b_first.go.set()
             a_result = cron.outcome()
             b_result = button.outcome()
