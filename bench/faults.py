@@ -25,6 +25,11 @@ prefork workers and 2 cron threads (:mod:`stack`). What each one proves:
    B nothing: ``scada-bridge prune`` refuses while B's role registered no reader, keeps
    every event once B is registered (position zero), refuses A's role moving B's
    cursor, and deletes only after B recorded what it stored: B loses nothing.
+8. ``poison-rows``: rows a foreign writer can store but Odoo could not use (issue 18
+   points 1-3: times past year 9999 in a UTC+7 plant, infinity, a 5,000-deep payload,
+   3,200-character codes) among 10,000 good ones, pulled with the maintenance step on:
+   0 good rows lost, each bad row stored or rejected with its reason, the source never
+   in error.
 
 Run (PostgreSQL running, Odoo 18 at ODOO_PATH, default /opt/odoo18; about 8 minutes)::
 
@@ -652,7 +657,140 @@ def fault_prune_readers(stack: Stack, tmp: Path, events: int = 10) -> Result:
     return Result("prune-readers", ok, counts, time.monotonic() - t0)
 
 
-NEEDS_ODOO = {"odoo-kill", "pull-kill", "api-fuzz", "horizon"}
+# -- 8. Poison rows among 10,000 good ones, the maintenance step on -----------------
+
+#: Rows of issue 18 points 1-3 a foreign writer can store: (what, columns, expected
+#: outcome). Times past year 9999 in the plant's zone are stored (and shown in UTC);
+#: what Odoo cannot hold is rejected with its reason.
+POISON = [
+    ("year 9999 in a UTC+7 plant", {"occurred_at": "9999-12-31 23:00:00+00"}, "stored"),
+    ("year 1", {"occurred_at": "0001-01-01 00:00:00+00"}, "stored"),
+    ("infinity", {"occurred_at": "infinity"}, "rejected"),
+    ("-infinity", {"occurred_at": "-infinity"}, "rejected"),
+    ("5,000-deep payload", {"payload": "[" * 5000 + "]" * 5000}, "rejected"),
+    ("3,200-char failure code", {"failure_code": "poison-code"}, "rejected"),
+    ("3,200-char equipment code", {"equipment_code": "poison-code"}, "rejected"),
+]
+
+
+def _poison_row(conn, columns: dict) -> str:
+    rng = random.Random(7)
+    row = {
+        "event_uid": str(uuid.uuid4()),
+        "kind": "raised",
+        "equipment_code": "poison1",
+        "failure_code": "POISON",
+        "severity": "critical",
+        "occurred_at": datetime.now(timezone.utc),
+        **columns,
+    }
+    for name, value in row.items():
+        if value == "poison-code":  # incompressible: past a btree entry's 2,704 bytes
+            row[name] = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=3200))
+    names = list(row)
+    with conn.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO scada.equipment_failure ({', '.join(names)}) VALUES "
+            f"({', '.join('%s::jsonb' if n == 'payload' else '%s' for n in names)})",
+            [row[n] for n in names],
+        )
+    return row["event_uid"]
+
+
+def fault_poison_rows(stack: Stack, tmp: Path, good: int = 10_000) -> Result:
+    t0 = time.monotonic()
+    # The plant in Asia/Jakarta (UTC+7), a request and an alert for every failure.
+    query(
+        stack.odoo_db,
+        "UPDATE ir_config_parameter SET value = 'Asia/Jakarta'"
+        " WHERE key = 'scada_failure_report.plant_tz' RETURNING id",
+    ) or query(
+        stack.odoo_db,
+        "INSERT INTO ir_config_parameter (key, value)"
+        " VALUES ('scada_failure_report.plant_tz', 'Asia/Jakarta') RETURNING id",
+    )
+    query(
+        stack.odoo_db,
+        "UPDATE res_company SET scada_request_min_severity = 'low',"
+        " scada_alert_min_severity = 'low' RETURNING id",
+    )
+    stack.stop("odoo")  # the workers' caches
+    stack.start_odoo()
+    now = datetime.now(timezone.utc)
+    conn = connect(stack.scada_uri)
+    expected: dict[str, str] = {}
+    good_uids: list[str] = []
+    try:
+        for start in range(0, good, 2000):
+            events = [
+                NewEvent(
+                    kind="raised",
+                    equipment_code=f"good{i % 50}",
+                    failure_code="GOOD",
+                    description=f"good event {i}",
+                    severity="low",
+                    occurred_at=now - timedelta(seconds=good - i),
+                    device="good",
+                )
+                for i in range(start, min(good, start + 2000))
+            ]
+            insert_events(conn, events)
+            good_uids += [e.event_uid for e in events]
+            conn.commit()
+            # The poison among them: one kind per slice, each its own writer transaction.
+            _what, columns, outcome = POISON[(start // 2000) % len(POISON)]
+            expected[_poison_row(conn, columns)] = outcome
+            conn.commit()
+        for _what, columns, outcome in POISON[good // 2000 :]:
+            expected[_poison_row(conn, columns)] = outcome
+            conn.commit()
+    finally:
+        conn.close()
+    states: set[str] = set()
+
+    def done() -> bool:
+        stack.ring()
+        states.update(s for (s,) in query(stack.odoo_db, "SELECT state FROM scada_source"))
+        read = (
+            query(
+                stack.odoo_db,
+                "SELECT count(*) FROM scada_failure_report WHERE event_uid = ANY(%s)",
+                (good_uids + list(expected),),
+            )[0][0]
+            + query(stack.odoo_db, "SELECT count(*) FROM scada_rejected_row")[0][0]
+        )
+        return read >= good + len(expected)
+
+    wait_until("10,000 good rows and the poison pulled", done, 900, 1.0)
+
+    def run_ended() -> bool:  # its state is written when the run ends
+        states.update(s for (s,) in query(stack.odoo_db, "SELECT state FROM scada_source"))
+        return "ok" in states or "error" in states
+
+    wait_until("the pull run to end", run_ended, 300, 1.0)
+    stored = {u for (u,) in query(stack.odoo_db, "SELECT event_uid FROM scada_failure_report")}
+    rejected = dict(query(stack.odoo_db, "SELECT event_uid, reason FROM scada_rejected_row"))
+    lost = len([u for u in good_uids if u not in stored])
+    wrong = [
+        u
+        for u, outcome in expected.items()
+        if (outcome == "stored" and u not in stored)
+        or (outcome == "rejected" and not rejected.get(u))
+    ]
+    counts = {
+        "good": good,
+        "poison": len(expected),
+        "good lost": lost,
+        "poison stored": len([u for u in expected if u in stored]),
+        "poison rejected with a reason": len([u for u in expected if rejected.get(u)]),
+        "not as expected": len(wrong),
+        "source states seen": "/".join(sorted(states)),
+    }
+    ok = lost == 0 and not wrong and "error" not in states
+    return Result("poison-rows", ok, counts, time.monotonic() - t0)
+
+
+NEEDS_ODOO = {"odoo-kill", "pull-kill", "api-fuzz", "horizon", "poison-rows"}
 
 FAULTS = {
     "odoo-kill": fault_odoo_kill,
@@ -661,6 +799,7 @@ FAULTS = {
     "pull-kill": fault_pull_kill,
     "api-fuzz": fault_api_fuzz,
     "horizon": fault_horizon,
+    "poison-rows": fault_poison_rows,
     "prune-readers": fault_prune_readers,
 }
 
@@ -682,7 +821,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.scada()
         if set(chosen) & NEEDS_ODOO:
-            stack.odoo(workers=2, cron_threads=2)
+            # The poison rows' equipment: requests and alerts are opened for it.
+            stack.odoo(workers=2, cron_threads=2, equipment="poison1=Poison line")
         print(
             f"faults: Odoo at {stack.odoo_url} (2 workers, 2 cron threads), logs in {tmp}",
             flush=True,

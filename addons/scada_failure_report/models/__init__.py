@@ -12,9 +12,11 @@ from . import (
     scada_failure_code,
     scada_failure_maintenance,
     scada_failure_report,
+    scada_failure_report_guard,
     scada_pending_clear,
     scada_plc_status,
     scada_rejected_row,
     scada_source,
+    scada_source_reader,
     scada_sync_log,
 )
