@@ -41,6 +41,7 @@ from .store.insert import insert_events
 from .store.plc_status import PlcStatusRow, read_status
 from .store.reader import START, Backlog, Batch, Cursor, RejectedRow, backlog, read_events
 from .store.reader_cursor import ReaderCursor, reader_cursors, record_reader_cursor
+from .store.reread import Reread, reread_rows
 from .store.schema import SCHEMA_VERSION, check_schema, current_version, migrate
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "PruneRefused",
     "ReaderCursor",
     "RejectedRow",
+    "Reread",
     "ScadaBridgeError",
     "SchemaMissing",
     "SchemaVersionMismatch",
@@ -91,5 +93,6 @@ __all__ = [
     "read_events",
     "read_status",
     "reader_cursors",
+    "reread_rows",
     "record_reader_cursor",
 ]
