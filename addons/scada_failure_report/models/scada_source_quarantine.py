@@ -20,8 +20,12 @@ class ScadaSource(models.Model):
 
     @api.depends("rejected_row_ids.state")
     def _compute_quarantine_count(self) -> None:
+        # sudo(): a number, shown wherever the source is (its form, the doctor's status
+        # read by the integration user); the rows stay behind their own access rights.
         counts = dict(
-            self.env["scada.rejected.row"]._read_group(
+            self.env["scada.rejected.row"]
+            .sudo()
+            ._read_group(
                 [("source_id", "in", self.ids), ("state", "=", "waiting")],
                 ["source_id"],
                 ["__count"],

@@ -5,7 +5,7 @@
 import json
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import ScadaCase
 
@@ -43,8 +43,17 @@ class TestQuarantine(ScadaCase):
         self.assertEqual((raw["severity"], raw["failure_code"]), ("apocalyptic", "JAM"))
         self.assertEqual(raw["event_uid"], BAD_UID)
         self.assertEqual(self.source.with_user(self.user).quarantine_count, 1)
-        status = self.source._status_json()["sources"][0]
+        # The doctor reads the status with the integration user's key: it gets the
+        # count, never the rows.
+        bot = new_test_user(
+            self.env,
+            login="scada_quarantine_bot_t",
+            groups="base.group_user,scada_failure_report.group_scada_integration",
+        )
+        status = self.Source.with_user(bot)._status_json()["sources"][0]
         self.assertEqual(status["quarantined"], 1, "the doctor's Odoo row counts it")
+        with self.assertRaises(AccessError):
+            self.env["scada.rejected.row"].with_user(bot).search([])
 
     def test_a_row_fixed_in_scada_is_ingested_exactly_once_by_retry(self):
         self.fix_in_scada(severity="critical")
