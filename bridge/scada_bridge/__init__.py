@@ -49,6 +49,7 @@ from .store.reader_cursor import (
     record_reader_cursor,
     register_reader,
 )
+from .store.reread import Reread, reread_rows
 from .store.schema import SCHEMA_VERSION, check_schema, current_version, migrate
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "ReaderCursor",
     "ReaderNotOwned",
     "RejectedRow",
+    "Reread",
     "ScadaBridgeError",
     "SchemaMissing",
     "SchemaVersionMismatch",
@@ -101,6 +103,7 @@ __all__ = [
     "read_events",
     "read_status",
     "reader_cursors",
+    "reread_rows",
     "record_reader_cursor",
     "register_reader",
 ]
