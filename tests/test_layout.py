@@ -32,6 +32,7 @@ LAYERS = {
     "odoo_http": 1.5,  # the HTTP client to Odoo, built on the URL rules of odoo_url
     "plc": 2,
     "store": 2,
+    "sources": 2.5,  # OPC UA and MQTT event sources (issue 20): the poller runs them
     "poller": 3,
     "doctor": 3,
     "simulator": 3,
@@ -127,7 +128,7 @@ def test_no_import_cycle_between_modules():
 
 
 def test_every_subpackage_says_its_job_and_what_it_may_import():
-    for sub in ("plc", "store", "poller", "doctor", "simulator"):
+    for sub in ("plc", "store", "sources", "poller", "doctor", "simulator"):
         doc = importlib.import_module(f"scada_bridge.{sub}").__doc__ or ""
         assert "import" in doc.lower(), f"scada_bridge.{sub} docstring does not say its imports"
 

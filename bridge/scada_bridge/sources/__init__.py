@@ -1,0 +1,44 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
+"""Event sources beside the register poller: MQTT brokers (:mod:`.mqtt`, payloads
+:mod:`.mqtt_json`) and OPC UA servers. Each one implements the small interface of
+:mod:`.base` (start, events out, acknowledge after durable, status); the poller
+runs them beside its PLC loops, into the same writer.
+
+Imports ``config``, ``store``, ``events`` and ``errors``; never ``poller`` (the
+poller hands its writer's ``submit`` in), ``doctor``, ``simulator`` or ``cli``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..config import Config
+from .base import ActiveKey, EventSource, Submit
+
+__all__ = ["EventSource", "Submit", "build_sources", "source_names"]
+
+
+def source_names(config: Config) -> list[str]:
+    """The device names of the configured sources (rows of scada.plc_status)."""
+    return [m.name for m in config.mqtt] + [o.name for o in config.opcua]
+
+
+def build_sources(
+    config: Config, submit: Submit, active: Mapping[ActiveKey, str]
+) -> list[EventSource]:
+    """One running object per ``[[mqtt]]`` table (nothing connects yet).
+
+    The protocol libraries are imported only when a source of theirs is configured.
+    """
+    state_dir: Path = config.poller.state_dir
+    backoff = dict(
+        backoff_initial=config.poller.backoff_initial, backoff_max=config.poller.backoff_max
+    )
+    found: list[EventSource] = []
+    if config.mqtt:
+        from .mqtt import MqttEventSource
+
+        found += [MqttEventSource(m, submit, active, state_dir, **backoff) for m in config.mqtt]
+    return found
