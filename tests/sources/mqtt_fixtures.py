@@ -10,6 +10,7 @@ its own topics and client ids, and removes its persistent session after.
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
 import shutil
 import socket
@@ -122,10 +123,13 @@ class Mosquitto:
             pytest.fail("mosquitto is not installed: apt-get install mosquitto", pytrace=False)
         self.port = free_port()
         self.dir = tmp
+        tmp.mkdir(parents=True, exist_ok=True)
         self.conf = tmp / "mosquitto.conf"
         self.conf.write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
-            f"persistence_location {tmp}/\nautosave_interval 1\nmax_queued_messages 0\n",
+            f"persistence_location {tmp}/\nautosave_interval 1\nmax_queued_messages 0\n"
+            # As root, mosquitto drops to user 'mosquitto', who cannot write pytest's tmp.
+            + (f"user {getpass.getuser()}\n" if os.geteuid() == 0 else ""),
             encoding="utf-8",
         )
         self.proc: subprocess.Popen[bytes] | None = None
@@ -149,7 +153,6 @@ class Mosquitto:
 @pytest.fixture
 def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
     broker = Mosquitto(tmp_path / "broker")
-    broker.dir.mkdir()
     broker.start()
     try:
         yield broker
@@ -157,3 +160,62 @@ def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
         if broker.proc is not None:
             broker.proc.kill()
             broker.proc.wait(10)
+
+
+class HoldProxy:
+    """TCP between the poller and the broker; ``hold()`` swallows what the poller sends
+    (its PUBACKs never reach the broker) until ``cut()`` closes every connection."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target = ("127.0.0.1", target_port)
+        self.port = free_port()
+        self.holding = False
+        #: Bytes from the poller swallowed while holding.
+        self.held = 0
+        self._conns: list[socket.socket] = []
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", self.port))
+        self._listener.listen(8)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def hold(self) -> None:
+        self.holding = True
+
+    def cut(self) -> None:
+        """Close every forwarded connection, and forward again for new ones."""
+        conns, self._conns = self._conns, []
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+        self.holding = False
+
+    def close(self) -> None:
+        self.cut()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                return
+            upstream.settimeout(None)
+            self._conns += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, from_poller: bool) -> None:
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                if from_poller and self.holding:
+                    self.held += len(data)
+                    continue
+                dst.sendall(data)
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
