@@ -81,7 +81,7 @@ STARTED: list[subprocess.Popen[bytes]] = []
 
 class PollerProcess:
     def __init__(self, config: Path, log: Path) -> None:
-        self.log = open(log, "ab")  # noqa: SIM115 - closed in stop()
+        self.log = open(log, "ab")
         env = {k: v for k, v in os.environ.items() if k != "SCADA_DB_URI"}
         self.proc = subprocess.Popen(
             [
