@@ -1,7 +1,8 @@
 # Copyright 2026 SCADA Failure Bridge contributors
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """Event sources beside the register poller: MQTT brokers (:mod:`.mqtt`, payloads
-:mod:`.mqtt_json`) and OPC UA servers. Each one implements the small interface of
+:mod:`.mqtt_json`) and OPC UA servers
+(:mod:`.opcua`, alarms :mod:`.opcua_alarms`). Each one implements the small interface of
 :mod:`.base` (start, events out, acknowledge after durable, status); the poller
 runs them beside its PLC loops, into the same writer.
 
@@ -28,7 +29,7 @@ def source_names(config: Config) -> list[str]:
 def build_sources(
     config: Config, submit: Submit, active: Mapping[ActiveKey, str]
 ) -> list[EventSource]:
-    """One running object per ``[[mqtt]]`` table (nothing connects yet).
+    """One running object per ``[[mqtt]]`` and ``[[opcua]]`` table (nothing connects yet).
 
     The protocol libraries are imported only when a source of theirs is configured.
     """
@@ -41,4 +42,8 @@ def build_sources(
         from .mqtt import MqttEventSource
 
         found += [MqttEventSource(m, submit, active, state_dir, **backoff) for m in config.mqtt]
+    if config.opcua:
+        from .opcua import OpcUaEventSource
+
+        found += [OpcUaEventSource(o, submit, active, **backoff) for o in config.opcua]
     return found

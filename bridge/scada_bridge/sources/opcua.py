@@ -1,0 +1,212 @@
+# Copyright 2026 SCADA Failure Bridge contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
+"""An OPC UA server as an event source: Alarms & Conditions, ConditionRefresh at every connect.
+
+One session per ``[[opcua]]`` table (asyncua): subscribe to the events of the
+notifier nodes (default the Server object) for ``AlarmConditionType`` and its
+subtypes, then call ``ConditionRefresh`` so the failures the SCADA database holds
+are reconciled with what the server says now (:mod:`.opcua_alarms`). A lost
+connection is retried with backoff, each time with a new session and a new
+refresh. The poller never acknowledges or confirms an alarm: it only reads.
+
+Nothing is acknowledged upstream, so events go to the writer without waiting
+(like the register conditions); a crash before they are stored is made good
+by the refresh at the next start (a condition still active is raised with its
+own time; one that ended meanwhile is cleared at the refresh time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from asyncua import Client, ua
+from asyncua.crypto import security_policies
+
+from ..config.sources import OpcUaSource
+from ..store.plc_status import ERROR, UNREACHABLE, PlcStatus
+from .base import ActiveKey, Conditions, Submit
+from .opcua_alarms import AlarmMapper
+
+_logger = logging.getLogger(__name__)
+
+_POLICIES: dict[str, Any] = {
+    "Basic256Sha256": security_policies.SecurityPolicyBasic256Sha256,
+    "Aes128_Sha256_RsaOaep": security_policies.SecurityPolicyAes128Sha256RsaOaep,
+    "Aes256_Sha256_RsaPss": security_policies.SecurityPolicyAes256Sha256RsaPss,
+}
+_MODES = {
+    "Sign": ua.MessageSecurityMode.Sign,
+    "SignAndEncrypt": ua.MessageSecurityMode.SignAndEncrypt,
+}
+
+#: Status codes a person fixes on the server or in the file, with the fix.
+_FIXES = {
+    "BadSecurityPolicyRejected": "the server does not offer this security policy/mode: set "
+    "[[opcua]] security and policy to one its endpoints list (scada-bridge doctor shows them)",
+    "BadCertificateUntrusted": "the server does not trust the poller's certificate: trust it in "
+    "the server's certificate manager (often under 'rejected'), then it reconnects by itself",
+    "BadSecurityChecksFailed": "the server refused the poller's certificate: trust it on the "
+    "server, and check the certificate's application URI and validity dates",
+    "BadCertificateInvalid": "the certificate file is not a valid X.509 certificate for OPC UA",
+    "BadIdentityTokenRejected": "the server refuses this kind of login: set username and "
+    "password_env (or remove them for anonymous)",
+    "BadIdentityTokenInvalid": "the server refuses this kind of login: set username and "
+    "password_env (or remove them for anonymous)",
+    "BadUserAccessDenied": "wrong user name or password, or the user may not browse events",
+}
+
+
+def explain(exc: BaseException) -> tuple[str, str]:
+    """(state, one line: what failed and the fix) for a connection error."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    for code, fix in _FIXES.items():
+        if code in text or code in type(exc).__name__:
+            return ERROR, f"{code}: {fix}"
+    if isinstance(exc, ConnectionRefusedError):
+        return UNREACHABLE, "connection refused: is the OPC UA server running on that port?"
+    if isinstance(exc, asyncio.TimeoutError | TimeoutError):
+        return UNREACHABLE, "no answer within the timeout"
+    if isinstance(exc, OSError | ConnectionError):
+        return UNREACHABLE, text
+    return ERROR, f"{type(exc).__name__}: {text}"
+
+
+class OpcUaEventSource:
+    """One ``[[opcua]]`` source: its session, its subscription, its status and its failures."""
+
+    def __init__(
+        self,
+        cfg: OpcUaSource,
+        submit: Submit,
+        active: Mapping[ActiveKey, str],
+        *,
+        backoff_initial: float = 1.0,
+        backoff_max: float = 60.0,
+    ) -> None:
+        self.cfg = cfg
+        self.submit = submit
+        host = cfg.endpoint.split("//", 1)[-1].rsplit(":", 1)
+        self.status = PlcStatus(cfg.name, host[0], int(host[1]) if len(host) > 1 else 4840)
+        self.conditions = Conditions(cfg.name, active)
+        self.mapper = AlarmMapper(cfg, self.conditions)
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        #: Set while a session is up and its first ConditionRefresh has ended.
+        self.connected = asyncio.Event()
+        self._lost: asyncio.Event | None = None
+
+    @property
+    def name(self) -> str:
+        return self.cfg.name
+
+    @property
+    def statuses(self) -> list[PlcStatus]:
+        return [self.status]
+
+    # -- asyncua's subscription handler ----------------------------------------
+
+    async def event_notification(self, event: Any) -> None:
+        try:
+            events = self.mapper.handle(event)
+        except Exception:  # one odd notification must not stop the source
+            _logger.exception("%s: cannot read an event notification", self.cfg.where)
+            return
+        if events:
+            self.submit(events)
+        if self.mapper.refreshes and not self.connected.is_set():
+            self.connected.set()
+
+    def status_change_notification(self, status: Any) -> None:
+        if self._lost is not None:
+            self._lost.set()
+
+    # -- the session --------------------------------------------------------------
+
+    async def _client(self) -> Client:
+        cfg = self.cfg
+        client = Client(cfg.endpoint, timeout=cfg.timeout, watchdog_intervall=max(1.0, cfg.timeout))
+        client.name = client.description = "scada-bridge poll"
+        if cfg.security != "None":
+            await client.set_security(
+                _POLICIES[cfg.policy],
+                certificate=cfg.certificate or "",
+                private_key=cfg.private_key or "",
+                server_certificate=cfg.server_certificate,
+                mode=_MODES[cfg.security],
+            )
+        if cfg.username:
+            client.set_user(cfg.username)
+            client.set_password(cfg.password)
+        return client
+
+    async def _session(self, stop: asyncio.Event) -> None:
+        lost = self._lost = asyncio.Event()
+        client = await self._client()
+
+        async def on_lost(_exc: Exception) -> None:
+            lost.set()
+
+        client.connection_lost_callback = on_lost
+        await client.connect()
+        try:
+            failures = self.status.consecutive_failures
+            self.status.success()
+            sub = await client.create_subscription(100, self)
+            notifiers = [client.get_node(n) for n in self.cfg.notifiers]
+            types = [
+                ua.ObjectIds.AlarmConditionType,
+                ua.ObjectIds.RefreshStartEventType,
+                ua.ObjectIds.RefreshEndEventType,
+            ]
+            for node in notifiers:
+                await sub.subscribe_events(node, types)
+            await client.get_node(ua.ObjectIds.ConditionType).call_method(
+                ua.NodeId.from_string(f"i={ua.ObjectIds.ConditionType_ConditionRefresh}"),
+                ua.Variant(sub.subscription_id, ua.VariantType.UInt32),
+            )
+            _logger.info(
+                "%s: connected%s; subscribed to the alarms of %s; ConditionRefresh asked",
+                self.cfg.where,
+                f" again after {failures} failure(s)" if failures else "",
+                ", ".join(self.cfg.notifiers),
+            )
+            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(lost.wait())]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waits:
+                    w.cancel()
+            if lost.is_set() and not stop.is_set():
+                raise ConnectionError("connection to the server lost")
+        finally:
+            self.connected.clear()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.disconnect(), self.cfg.timeout)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        delay = self.backoff_initial
+        while not stop.is_set():
+            try:
+                await self._session(stop)
+                delay = self.backoff_initial
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # every failure of a session: say it once, retry
+                state, line = explain(exc)
+                if self.status.failure(state, line):
+                    _logger.warning(
+                        "%s is %s: %s; retrying with backoff up to %g s",
+                        self.cfg.where,
+                        state,
+                        line,
+                        self.backoff_max,
+                    )
+                else:
+                    _logger.debug("%s still %s: %s", self.cfg.where, state, line)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, self.backoff_max)
