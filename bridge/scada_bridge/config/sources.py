@@ -73,6 +73,8 @@ class MqttSource:
     #: Equipment names as published -> equipment codes (names not listed pass unchanged).
     equipment_map: tuple[tuple[str, str], ...] = ()
     json: JsonFields = JsonFields()
+    #: Sparkplug: Boolean metrics (name patterns, ``*`` and ``?``) that are failure conditions.
+    metrics: tuple[str, ...] = ("*",)
 
     @property
     def where(self) -> str:

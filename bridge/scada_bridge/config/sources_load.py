@@ -123,6 +123,8 @@ def mqtt_source(t: _Table, secrets: bool = True) -> MqttSource:
         t.fail("tls_ca_file", f"{ca!r}: no such file")
     if fmt != "json" and t.has("json"):
         t.fail("json", f"only for format = 'json' (this source has format = {fmt!r})")
+    if fmt != "sparkplug" and t.has("metrics"):
+        t.fail("metrics", f"only for format = 'sparkplug' (this source has format = {fmt!r})")
     return MqttSource(
         name=name,
         host=t.text("host", required=True),
@@ -139,6 +141,7 @@ def mqtt_source(t: _Table, secrets: bool = True) -> MqttSource:
         severity_levels=_levels(t),
         equipment_map=_map(t, "equipment_map"),
         json=_json(t.sub("json")) if t.has("json") else JsonFields(),
+        metrics=_strings(t, "metrics", ("*",)),
     )
 
 

@@ -87,9 +87,8 @@ class Poller:
         ]
         # -- event sources (issue 20): PLC loops, OPC UA and MQTT, one interface --
         self.sources = [RegisterSource(pl) for pl in self.loops]
-        self.sources += build_sources(cfg, writer.submit, self.sink.active)
-        # The writer's status list is this one: the sources' rows join it.
-        self.statuses.extend(s for src in self.sources[len(self.loops) :] for s in src.statuses)
+        # The writer's status list is self.statuses: the sources add their rows to it.
+        self.sources += build_sources(cfg, writer.submit, self.sink.active, self.statuses)
         tasks = [asyncio.create_task(src.run(self._stop), name=src.name) for src in self.sources]
         # -- end of event sources --
         _logger.info(

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..config import Config
+from ..store.plc_status import PlcStatus
 from .base import ActiveKey, EventSource, Submit
 
 __all__ = ["EventSource", "Submit", "build_sources", "source_names"]
@@ -27,9 +28,15 @@ def source_names(config: Config) -> list[str]:
 
 
 def build_sources(
-    config: Config, submit: Submit, active: Mapping[ActiveKey, str]
+    config: Config,
+    submit: Submit,
+    active: Mapping[ActiveKey, str],
+    status_rows: list[PlcStatus] | None = None,
 ) -> list[EventSource]:
     """One running object per ``[[mqtt]]`` and ``[[opcua]]`` table (nothing connects yet).
+
+    Each source appends its rows of ``scada.plc_status`` to ``status_rows`` (the
+    writer's list), now and as it learns new ones (Sparkplug edge nodes).
 
     The protocol libraries are imported only when a source of theirs is configured.
     """
@@ -41,9 +48,15 @@ def build_sources(
     if config.mqtt:
         from .mqtt import MqttEventSource
 
-        found += [MqttEventSource(m, submit, active, state_dir, **backoff) for m in config.mqtt]
+        found += [
+            MqttEventSource(m, submit, active, state_dir, **backoff, status_rows=status_rows)
+            for m in config.mqtt
+        ]
     if config.opcua:
         from .opcua import OpcUaEventSource
 
-        found += [OpcUaEventSource(o, submit, active, **backoff) for o in config.opcua]
+        opcua = [OpcUaEventSource(o, submit, active, **backoff) for o in config.opcua]
+        if status_rows is not None:
+            status_rows += [row for source in opcua for row in source.statuses]
+        found += opcua
     return found

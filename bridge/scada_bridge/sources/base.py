@@ -145,6 +145,30 @@ class Conditions:
         )
 
 
+class StatusRows:
+    """A source's rows of ``scada.plc_status``, added to the writer's list as they appear
+    (a Sparkplug source learns its edge nodes and devices from their BIRTH)."""
+
+    def __init__(self, host: str, port: int, into: list[PlcStatus] | None = None) -> None:
+        self.host = host
+        self.port = port
+        self.into = into if into is not None else []
+        self._rows: dict[str, PlcStatus] = {}
+
+    def get(self, name: str) -> PlcStatus:
+        row = self._rows.get(name)
+        if row is None:
+            row = self._rows[name] = PlcStatus(name, self.host, self.port)
+            self.into.append(row)
+        return row
+
+    def names(self) -> list[str]:
+        return list(self._rows)
+
+    def all(self) -> list[PlcStatus]:
+        return list(self._rows.values())
+
+
 class Rejects:
     """Messages that are not events, kept (fsync) in ``rejected-<source>.jsonl`` of the
     state directory before they are acknowledged, one log line each."""

@@ -33,11 +33,12 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from ..config.sources import MqttSource
+from ..config.sources import SPARKPLUG, MqttSource
 from ..events import NewEvent
 from ..store.plc_status import ERROR, UNREACHABLE, PlcStatus
-from .base import ActiveKey, Conditions, Rejects, Submit, durable
+from .base import ActiveKey, Conditions, Rejects, StatusRows, Submit, durable
 from .mqtt_json import BadMessage, json_event
+from .sparkplug import SparkplugReader
 
 _logger = logging.getLogger(__name__)
 
@@ -70,16 +71,25 @@ class MqttEventSource:
         *,
         backoff_initial: float = 1.0,
         backoff_max: float = 60.0,
+        status_rows: list[PlcStatus] | None = None,
     ) -> None:
         self.cfg = cfg
         self.submit = submit
-        self.status = PlcStatus(cfg.name, cfg.host, cfg.port)
+        #: The broker connection's row, then (Sparkplug) one per edge node and device.
+        self.rows = StatusRows(cfg.host, cfg.port, status_rows)
+        self.status = self.rows.get(cfg.name)
         self.conditions = Conditions(cfg.name, active)
         self.rejects = Rejects(state_dir, cfg.name)
+        self.sparkplug = (
+            SparkplugReader(cfg, self.conditions, self.rows, state_dir)
+            if cfg.format == SPARKPLUG
+            else None
+        )
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self._queue: asyncio.Queue[Message] = asyncio.Queue()
         self._generation = 0
+        self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: mqtt.Client | None = None
         #: Counters (tests, benchmarks): messages received, turned into stored events, acked.
@@ -94,7 +104,7 @@ class MqttEventSource:
 
     @property
     def statuses(self) -> list[PlcStatus]:
-        return [self.status]
+        return self.rows.all()
 
     # -- paho's thread --------------------------------------------------------
 
@@ -133,7 +143,8 @@ class MqttEventSource:
         self._call(self._up, bool(flags.session_present))
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-        self._call(self._down, UNREACHABLE, f"connection lost ({reason})")
+        if not self._stopping:  # the poller stopping is not the broker failing
+            self._call(self._down, UNREACHABLE, f"connection lost ({reason})")
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         try:
@@ -202,6 +213,7 @@ class MqttEventSource:
                 self.received += len(batch)
                 await self._handle(batch, stop)
         finally:
+            self._stopping = True
             client.disconnect()
             await asyncio.to_thread(client.loop_stop)
             self._loop = None
@@ -211,7 +223,11 @@ class MqttEventSource:
         rejected: list[dict[str, Any]] = []
         for m in batch:
             try:
-                event = json_event(self.cfg, self.conditions, m.topic, m.payload, m.received_at)
+                if self.sparkplug is not None:
+                    found = self.sparkplug.events(m.topic, m.payload, m.received_at)
+                else:
+                    event = json_event(self.cfg, self.conditions, m.topic, m.payload, m.received_at)
+                    found = [event] if event is not None else []
             except BadMessage as exc:
                 rejected.append(
                     {
@@ -225,8 +241,7 @@ class MqttEventSource:
             except ValueError as exc:  # a field the event rules refuse (NewEvent checks)
                 rejected.append({"reason": f"topic {m.topic!r}: {exc}", "topic": m.topic})
                 continue
-            if event is not None:
-                events.append(event)
+            events += found
         return events, rejected
 
     async def _handle(self, batch: list[Message], stop: asyncio.Event) -> None:
