@@ -64,6 +64,19 @@ def test_sources_alone_are_a_plant(tmp_path):
         ),
         (OPCUA + 'security = "sign"\n', "opcua[0] 'scada1'.security: 'sign' is not one of None"),
         (OPCUA + 'certificate = "/nope.der"\n', "opcua[0] 'scada1'.certificate: '/nope.der': no"),
+        (OPCUA + "alarms = false\n", "opcua[0] 'scada1'.alarms: false, and no [[opcua.tag]]"),
+        (OPCUA + "alarms = 1\n", "opcua[0] 'scada1'.alarms: must be true or false, got 1"),
+        (
+            OPCUA + '  [[opcua.tag]]\n  node = "Pump1"\n  equipment = "p"\n  failure_code = "F"\n',
+            "opcua[0] 'scada1'.tag[0].node: 'Pump1' is not a NodeId",
+        ),
+        (
+            OPCUA
+            + '  [[opcua.tag]]\n  node = "ns=2;s=P"\n  equipment = "p"\n  failure_code = "F"\n'
+            "  value = 3\n",
+            "opcua[0] 'scada1'.tag[0].value: not used with when = 'nonzero'",
+        ),
+        (MQTT + 'metrics = ["A/*"]\n', "mqtt[0] 'edge1'.metrics: only for format = 'sparkplug'"),
         ("", "plc: no PLC configured"),
     ],
 )

@@ -81,6 +81,25 @@ class MqttSource:
         return f"MQTT source {self.name!r} at {self.host}:{self.port} (client id {self.client_id})"
 
 
+#: How a tag's value makes its condition true (as a register condition's ``when``).
+TAG_WHENS = ("nonzero", "equal", "above", "below")
+
+
+@dataclass(frozen=True)
+class OpcUaTag:
+    """``[[opcua.tag]]``: a Boolean or integer node watched by subscription, as a condition."""
+
+    node: str
+    equipment: str
+    failure_code: str
+    description: str = ""
+    severity: str = "medium"
+    when: str = "nonzero"
+    value: float | None = None
+    #: Seconds the new state must hold before the edge is taken (0: at once).
+    hold: float = 0.0
+
+
 @dataclass(frozen=True)
 class OpcUaSource:
     """``[[opcua]]``: an OPC UA server whose Alarms & Conditions become failures."""
@@ -100,6 +119,9 @@ class OpcUaSource:
     #: SourceName -> equipment code (names not listed pass unchanged).
     equipment_map: tuple[tuple[str, str], ...] = ()
     timeout: float = 5.0
+    #: Subscribe to Alarms & Conditions (false for a server that has none: tags only).
+    alarms: bool = True
+    tags: tuple[OpcUaTag, ...] = field(default=(), metadata={"key": "tag"})
 
     @property
     def where(self) -> str:

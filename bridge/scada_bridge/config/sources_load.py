@@ -16,9 +16,11 @@ from .sources import (
     MQTT_FORMATS,
     SECURITY_MODES,
     SECURITY_POLICIES,
+    TAG_WHENS,
     JsonFields,
     MqttSource,
     OpcUaSource,
+    OpcUaTag,
 )
 from .tables import _show, _Table
 
@@ -145,6 +147,34 @@ def mqtt_source(t: _Table, secrets: bool = True) -> MqttSource:
     )
 
 
+def _tag(t: _Table) -> OpcUaTag:
+    t.only_for(OpcUaTag)
+    node = t.text("node", required=True)
+    if not any(node.startswith(p) or f";{p}" in node for p in ("i=", "s=", "g=", "b=")):
+        t.fail("node", f"{node!r} is not a NodeId: use e.g. 'ns=2;s=Pump1.Fault' or 'ns=3;i=1002'")
+    when = t.choice("when", TAG_WHENS, "nonzero")
+    value = t.number("value", None) if when != "nonzero" else None
+    if when == "nonzero" and t.has("value"):
+        t.fail("value", "not used with when = 'nonzero'")
+    return OpcUaTag(
+        node=node,
+        equipment=t.text("equipment", required=True),
+        failure_code=t.text("failure_code", required=True),
+        description=t.text("description", ""),
+        severity=t.choice("severity", SEVERITIES, "medium"),
+        when=when,
+        value=value,
+        hold=t.number("hold", 0.0, 0.0, 3600),
+    )
+
+
+def _bool(t: _Table, key: str, default: bool) -> bool:
+    value = t.data.get(key, default)
+    if not isinstance(value, bool):
+        t.fail(key, f"must be true or false, got {_show(value)}")
+    return value
+
+
 def opcua_source(t: _Table, secrets: bool = True) -> OpcUaSource:
     t.only_for(OpcUaSource, extra=("password_env",))
     name = _name(t)
@@ -168,6 +198,13 @@ def opcua_source(t: _Table, secrets: bool = True) -> OpcUaSource:
                     "private key files (trust the certificate on the server)",
                 )
     user, password = _password(t, secrets, "the OPC UA user's password")
+    alarms = _bool(t, "alarms", True)
+    tags = tuple(_tag(tag) for tag in t.tables("tag"))
+    if not alarms and not tags:
+        t.fail("alarms", "false, and no [[opcua.tag]]: this source has nothing to watch")
+    keys = [(tag.equipment, tag.failure_code) for tag in tags]
+    if len(set(keys)) != len(keys):
+        t.fail("tag", "two tags have the same equipment and failure_code: one failure each")
     return OpcUaSource(
         name=name,
         endpoint=endpoint,
@@ -182,6 +219,8 @@ def opcua_source(t: _Table, secrets: bool = True) -> OpcUaSource:
         severity_levels=_levels(t),
         equipment_map=_map(t, "equipment_map"),
         timeout=t.number("timeout", 5.0, 0.1, 600),
+        alarms=alarms,
+        tags=tags,
     )
 
 

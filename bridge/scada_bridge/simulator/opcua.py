@@ -35,8 +35,18 @@ class Alarm:
 class OpcUaAlarmServer:
     """``await start()``, then ``await raise_alarm(...)`` / ``clear_alarm(...)``; ``stop()``."""
 
-    def __init__(self, alarms: list[Alarm], *, host: str = "127.0.0.1", port: int = 4840) -> None:
+    def __init__(
+        self,
+        alarms: list[Alarm],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 4840,
+        tags: dict[str, bool | int] | None = None,
+    ) -> None:
         self.alarms = {(a.source, a.name): a for a in alarms}
+        #: Tag variables (``ns=2;s=<name>``) and their first values: for tag conditions.
+        self.tag_values = dict(tags or {})
+        self._tags: dict[str, Any] = {}
         self.endpoint = f"opc.tcp://{host}:{port}"
         self.server = Server()
         self._generators: dict[tuple[str, str], Any] = {}
@@ -64,6 +74,12 @@ class OpcUaAlarmServer:
             event.NodeId = ua.NodeId.from_string(f"ns={ns};s={source}.{name}")
             event.BranchId = None
             self._generators[(source, name)] = gen
+        if self.tag_values:
+            folder = await objects.add_object(ns, "Tags")
+            for name, value in self.tag_values.items():
+                self._tags[name] = await folder.add_variable(
+                    ua.NodeId.from_string(f"ns={ns};s={name}"), name, value
+                )
         await server.start()
         _logger.info("OPC UA alarm server at %s: %d alarm(s)", self.endpoint, len(self.alarms))
 
@@ -92,3 +108,11 @@ class OpcUaAlarmServer:
     async def clear_alarm(self, source: str, name: str, when: datetime | None = None) -> None:
         self.active.discard((source, name))
         await self._emit(source, name, False, when)
+
+    async def set_tag(self, name: str, value: bool | int, when: datetime | None = None) -> None:
+        """Write a tag's value, with ``when`` as its source timestamp."""
+        node = self._tags[name]
+        kind = ua.VariantType.Boolean if isinstance(value, bool) else ua.VariantType.Int64
+        stamp: Any = when or datetime.now(timezone.utc)
+        await node.write_value(ua.DataValue(ua.Variant(value, kind), SourceTimestamp=stamp))
+        self.tag_values[name] = value

@@ -30,6 +30,7 @@ from ..config.sources import OpcUaSource
 from ..store.plc_status import ERROR, UNREACHABLE, PlcStatus
 from .base import ActiveKey, Conditions, Submit
 from .opcua_alarms import AlarmMapper
+from .opcua_tags import TagWatcher
 
 _logger = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class OpcUaEventSource:
         self.status = PlcStatus(cfg.name, host[0], int(host[1]) if len(host) > 1 else 4840)
         self.conditions = Conditions(cfg.name, active)
         self.mapper = AlarmMapper(cfg, self.conditions)
+        self.tags = TagWatcher(cfg, self.conditions, self._emit)
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         #: Set while a session is up and its first ConditionRefresh has ended.
@@ -119,6 +121,19 @@ class OpcUaEventSource:
             self.submit(events)
         if self.mapper.refreshes and not self.connected.is_set():
             self.connected.set()
+
+    def _emit(self, events: list[Any]) -> None:
+        self.submit(events)
+
+    def datachange_notification(self, node: Any, value: Any, data: Any) -> None:
+        try:
+            when = data.monitored_item.Value.SourceTimestamp
+        except AttributeError:
+            when = None
+        try:
+            self.tags.change(node.nodeid.to_string(), value, when)
+        except Exception:  # one odd notification must not stop the source
+            _logger.exception("%s: cannot read a data change", self.cfg.where)
 
     def status_change_notification(self, status: Any) -> None:
         if self._lost is not None:
@@ -156,23 +171,24 @@ class OpcUaEventSource:
             failures = self.status.consecutive_failures
             self.status.success()
             sub = await client.create_subscription(100, self)
-            notifiers = [client.get_node(n) for n in self.cfg.notifiers]
-            types = [
-                ua.ObjectIds.AlarmConditionType,
-                ua.ObjectIds.RefreshStartEventType,
-                ua.ObjectIds.RefreshEndEventType,
-            ]
-            for node in notifiers:
-                await sub.subscribe_events(node, types)
-            await client.get_node(ua.ObjectIds.ConditionType).call_method(
-                ua.NodeId.from_string(f"i={ua.ObjectIds.ConditionType_ConditionRefresh}"),
-                ua.Variant(sub.subscription_id, ua.VariantType.UInt32),
-            )
+            if self.cfg.tags:
+                nodes = [client.get_node(tag.node) for tag in self.cfg.tags]
+                self.tags.by_node = {
+                    n.nodeid.to_string(): tag for n, tag in zip(nodes, self.cfg.tags, strict=True)
+                }
+                await sub.subscribe_data_change(nodes)
+            if self.cfg.alarms:
+                await self._alarms(client, sub)
+            else:
+                self.connected.set()
             _logger.info(
-                "%s: connected%s; subscribed to the alarms of %s; ConditionRefresh asked",
+                "%s: connected%s; subscribed to %s",
                 self.cfg.where,
                 f" again after {failures} failure(s)" if failures else "",
-                ", ".join(self.cfg.notifiers),
+                " and ".join(
+                    (["the alarms of " + ", ".join(self.cfg.notifiers)] if self.cfg.alarms else [])
+                    + ([f"{len(self.cfg.tags)} tag(s)"] if self.cfg.tags else [])
+                ),
             )
             waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(lost.wait())]
             try:
@@ -186,6 +202,20 @@ class OpcUaEventSource:
             self.connected.clear()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(client.disconnect(), self.cfg.timeout)
+
+    async def _alarms(self, client: Client, sub: Any) -> None:
+        """Subscribe to the notifiers' alarm events, then ask for a ConditionRefresh."""
+        types = [
+            ua.ObjectIds.AlarmConditionType,
+            ua.ObjectIds.RefreshStartEventType,
+            ua.ObjectIds.RefreshEndEventType,
+        ]
+        for notifier in self.cfg.notifiers:
+            await sub.subscribe_events(client.get_node(notifier), types)
+        await client.get_node(ua.ObjectIds.ConditionType).call_method(
+            ua.NodeId.from_string(f"i={ua.ObjectIds.ConditionType_ConditionRefresh}"),
+            ua.Variant(sub.subscription_id, ua.VariantType.UInt32),
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         delay = self.backoff_initial
