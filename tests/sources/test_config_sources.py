@@ -85,3 +85,13 @@ def test_a_mistake_is_one_line_naming_the_key(tmp_path, text, error):
         _load(tmp_path, text)
     message = str(caught.value)
     assert error in message and "\n" not in message, message
+
+
+def test_the_examples_load(monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.setenv("SCADA_DB_URI", "postgresql://scada@127.0.0.1/scada")
+    root = Path(__file__).resolve().parents[2] / "examples"
+    assert [s.name for s in load(root / "opcua-plant.toml").opcua] == ["scada1"]
+    mqtt = load(root / "mqtt-plant.toml").mqtt
+    assert [(m.name, m.format) for m in mqtt] == [("edge-json", "json"), ("edge-spb", "sparkplug")]
