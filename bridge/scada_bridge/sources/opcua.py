@@ -34,7 +34,7 @@ from .opcua_tags import TagWatcher
 
 _logger = logging.getLogger(__name__)
 
-_POLICIES: dict[str, Any] = {
+POLICIES: dict[str, Any] = {
     "Basic256Sha256": security_policies.SecurityPolicyBasic256Sha256,
     "Aes128_Sha256_RsaOaep": security_policies.SecurityPolicyAes128Sha256RsaOaep,
     "Aes256_Sha256_RsaPss": security_policies.SecurityPolicyAes256Sha256RsaPss,
@@ -147,7 +147,7 @@ class OpcUaEventSource:
         client.name = client.description = "scada-bridge poll"
         if cfg.security != "None":
             await client.set_security(
-                _POLICIES[cfg.policy],
+                POLICIES[cfg.policy],
                 certificate=cfg.certificate or "",
                 private_key=cfg.private_key or "",
                 server_certificate=cfg.server_certificate,
