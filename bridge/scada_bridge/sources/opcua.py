@@ -34,6 +34,9 @@ from .opcua_tags import TagWatcher
 
 _logger = logging.getLogger(__name__)
 
+#: Events the server may queue for one notifier between two publishes.
+EVENT_QUEUE = 10_000
+
 POLICIES: dict[str, Any] = {
     "Basic256Sha256": security_policies.SecurityPolicyBasic256Sha256,
     "Aes128_Sha256_RsaOaep": security_policies.SecurityPolicyAes128Sha256RsaOaep,
@@ -111,7 +114,9 @@ class OpcUaEventSource:
 
     # -- asyncua's subscription handler ----------------------------------------
 
-    async def event_notification(self, event: Any) -> None:
+    def event_notification(self, event: Any) -> None:
+        # Plain functions on purpose: asyncua runs each notification's handler in a task of
+        # its own, and tasks that never await run in creation order, so events keep theirs.
         try:
             events = self.mapper.handle(event)
         except Exception:  # one odd notification must not stop the source
@@ -211,7 +216,9 @@ class OpcUaEventSource:
             ua.ObjectIds.RefreshEndEventType,
         ]
         for notifier in self.cfg.notifiers:
-            await sub.subscribe_events(client.get_node(notifier), types)
+            # A deep server-side queue: a burst of transitions between two publishes is
+            # queued, not overwritten (the server may revise it down).
+            await sub.subscribe_events(client.get_node(notifier), types, queuesize=EVENT_QUEUE)
         await client.get_node(ua.ObjectIds.ConditionType).call_method(
             ua.NodeId.from_string(f"i={ua.ObjectIds.ConditionType_ConditionRefresh}"),
             ua.Variant(sub.subscription_id, ua.VariantType.UInt32),
