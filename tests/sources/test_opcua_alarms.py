@@ -107,3 +107,37 @@ async def _restart(scada_uri, tmp_path):
     assert clear[7]["cleared_by"] == "refresh"
     assert clear[4] >= before_restart, "cleared at the refresh time"
     assert clear[6] == got[0][5], "the clear ends the raise stored before the restart"
+
+
+def test_an_alarm_that_came_and_went_while_the_poller_was_away_is_read_from_history(
+    scada_uri, tmp_path
+):
+    asyncio.run(_history(scada_uri, tmp_path))
+
+
+async def _history(scada_uri, tmp_path):
+    """ConditionRefresh lists only what is retained now; the event history has the rest."""
+    server = OpcUaAlarmServer(ALARMS, port=free_port(), history=True)
+    await server.start()
+    try:
+        cfg = write_config(tmp_path / "plant.toml", config(scada_uri, tmp_path, server.endpoint))
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        async with Running(cfg) as running:
+            await asyncio.wait_for(running.poller.sources[0].connected.wait(), 60)
+            await server.raise_alarm("Tank1", "HighLevel", now)
+            await wait_until(lambda: len(failures(scada_uri)) == 1, what="the first raise")
+        # Away: Pump2 trips and recovers; nothing of it is retained for a refresh.
+        await server.raise_alarm("Pump2", "Trip", now + timedelta(seconds=1))
+        await server.clear_alarm("Pump2", "Trip", now + timedelta(seconds=2))
+        async with Running(cfg) as running:
+            await asyncio.wait_for(running.poller.sources[0].connected.wait(), 60)
+            got = await wait_until(lambda: len(failures(scada_uri)) >= 3 and failures(scada_uri))
+            await asyncio.sleep(0.5)
+            got = failures(scada_uri)
+    finally:
+        await server.stop()
+    assert [(k, e, f, t) for k, e, f, _, t, *_ in got] == [
+        ("raised", "tank101", "HighLevel", now),
+        ("raised", "Pump2", "Trip", now + timedelta(seconds=1)),
+        ("cleared", "Pump2", "Trip", now + timedelta(seconds=2)),
+    ], "both transitions of the gap, with their own times; Tank1 not twice"

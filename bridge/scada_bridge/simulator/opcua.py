@@ -42,11 +42,14 @@ class OpcUaAlarmServer:
         host: str = "127.0.0.1",
         port: int = 4840,
         tags: dict[str, bool | int] | None = None,
+        history: bool = False,
     ) -> None:
         self.alarms = {(a.source, a.name): a for a in alarms}
         #: Tag variables (``ns=2;s=<name>``) and their first values: for tag conditions.
         self.tag_values = dict(tags or {})
         self._tags: dict[str, Any] = {}
+        #: Keep the Server object's event history (HistoryRead), as many real servers do.
+        self.history = history
         self.endpoint = f"opc.tcp://{host}:{port}"
         self.server = Server()
         self._generators: dict[tuple[str, str], Any] = {}
@@ -81,6 +84,8 @@ class OpcUaAlarmServer:
                     ua.NodeId.from_string(f"ns={ns};s={name}"), name, value
                 )
         await server.start()
+        if self.history:
+            await server.historize_node_event(server.nodes.server, count=100_000)
         _logger.info("OPC UA alarm server at %s: %d alarm(s)", self.endpoint, len(self.alarms))
 
     async def stop(self) -> None:

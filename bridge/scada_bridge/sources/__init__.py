@@ -55,7 +55,10 @@ def build_sources(
     if config.opcua:
         from .opcua import OpcUaEventSource
 
-        opcua = [OpcUaEventSource(o, submit, active, **backoff) for o in config.opcua]
+        opcua = [
+            OpcUaEventSource(o, submit, active, **backoff, state_dir=state_dir)
+            for o in config.opcua
+        ]
         if status_rows is not None:
             status_rows += [row for source in opcua for row in source.statuses]
         found += opcua

@@ -11,16 +11,21 @@ refresh. The poller never acknowledges or confirms an alarm: it only reads.
 
 Nothing is acknowledged upstream, so events go to the writer without waiting
 (like the register conditions); a crash before they are stored is made good
-by the refresh at the next start (a condition still active is raised with its
-own time; one that ended meanwhile is cleared at the refresh time).
+by the event history read at the next start (where the server keeps one), then
+the refresh (a condition still active is raised with its own time; one that
+ended meanwhile is cleared at the refresh time).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import time
 from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from asyncua import Client, ua
@@ -90,6 +95,7 @@ class OpcUaEventSource:
         *,
         backoff_initial: float = 1.0,
         backoff_max: float = 60.0,
+        state_dir: Path | None = None,
     ) -> None:
         self.cfg = cfg
         self.submit = submit
@@ -103,6 +109,12 @@ class OpcUaEventSource:
         #: Set while a session is up and its first ConditionRefresh has ended.
         self.connected = asyncio.Event()
         self._lost: asyncio.Event | None = None
+        #: Time of the last event seen, kept in the state directory: where the event
+        #: history read after a gap starts (earlier is safe: a repeat is a duplicate).
+        self._seen_path = state_dir / f"opcua-{cfg.name}.json" if state_dir else None
+        self.seen: datetime | None = self._load_seen()
+        self._seen_saved = 0.0
+        self._no_history_said = False
 
     @property
     def name(self) -> str:
@@ -114,9 +126,33 @@ class OpcUaEventSource:
 
     # -- asyncua's subscription handler ----------------------------------------
 
+    def _load_seen(self) -> datetime | None:
+        if self._seen_path is None or not self._seen_path.exists():
+            return None
+        try:
+            return datetime.fromisoformat(json.loads(self._seen_path.read_text("utf-8"))["seen"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _save_seen(self, force: bool = False) -> None:
+        if self._seen_path is None or self.seen is None:
+            return
+        if not force and time.monotonic() - self._seen_saved < 1.0:
+            return
+        self._seen_saved = time.monotonic()
+        try:
+            self._seen_path.write_text(json.dumps({"seen": self.seen.isoformat()}), "utf-8")
+        except OSError as exc:
+            _logger.debug("cannot save %s: %s", self._seen_path, exc)
+
     def event_notification(self, event: Any) -> None:
         # Plain functions on purpose: asyncua runs each notification's handler in a task of
         # its own, and tasks that never await run in creation order, so events keep theirs.
+        when = getattr(event, "Time", None)
+        if isinstance(when, datetime) and getattr(event, "NodeId", None) is not None:
+            when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+            self.seen = max(self.seen, when) if self.seen else when
+            self._save_seen()
         try:
             events = self.mapper.handle(event)
         except Exception:  # one odd notification must not stop the source
@@ -183,6 +219,7 @@ class OpcUaEventSource:
                 }
                 await sub.subscribe_data_change(nodes)
             if self.cfg.alarms:
+                await self._history(client)
                 await self._alarms(client, sub)
             else:
                 self.connected.set()
@@ -205,8 +242,46 @@ class OpcUaEventSource:
                 raise ConnectionError("connection to the server lost")
         finally:
             self.connected.clear()
+            self._save_seen(force=True)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(client.disconnect(), self.cfg.timeout)
+
+    async def _history(self, client: Client) -> None:
+        """The alarm transitions since the last event seen, from the server's event history.
+
+        Read before subscribing, so they come before any live event; what happened
+        between the history's end and the subscription is the refresh's to reconcile.
+        """
+        if self.seen is None:
+            return
+        now = datetime.now(timezone.utc)
+        found: list[Any] = []
+        for notifier in self.cfg.notifiers:
+            try:
+                found += await client.get_node(notifier).read_event_history(
+                    self.seen, now, 0, [ua.ObjectIds.AlarmConditionType]
+                )
+            except Exception as exc:  # no history on this server: the refresh still reconciles
+                if not self._no_history_said:
+                    self._no_history_said = True
+                    _logger.info(
+                        "%s keeps no event history for %s (%s): transitions during a gap "
+                        "are reconciled by ConditionRefresh only",
+                        self.cfg.where,
+                        notifier,
+                        explain(exc)[1],
+                    )
+                return
+        found.sort(key=lambda e: getattr(e, "Time", None) or now)
+        for event in found:
+            self.event_notification(event)
+        if found:
+            _logger.info(
+                "%s: %d alarm event(s) read from the server's history since %s",
+                self.cfg.where,
+                len(found),
+                self.seen.isoformat(),
+            )
 
     async def _alarms(self, client: Client, sub: Any) -> None:
         """Subscribe to the notifiers' alarm events, then ask for a ConditionRefresh."""
