@@ -84,3 +84,60 @@ def test_an_mqtt_source_connects_subscribes_and_keeps_its_session(scada_uri, tmp
     assert [line[0] for line in lines] == ["\u2713", "\u2713", "\u2713", "\u2717"], lines
     assert "session persists" in lines[2]
     assert "connection refused" in lines[3] and "\u2192" in lines[3]
+
+
+def _certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed client certificate (DER) and key (PEM), as an integrator makes one."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "scada-bridge")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.UniformResourceIdentifier("urn:scada-bridge")]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "client.der", tmp_path / "client.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.DER))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_a_security_the_server_does_not_offer_is_one_line_with_the_fix(
+    opcua_server, scada_uri, tmp_path
+):
+    cert, key = _certificate(tmp_path)
+    config = tmp_path / "plant.toml"
+    config.write_text(
+        f'[database]\nuri = "{scada_uri}"\n'
+        f'[[opcua]]\nname = "scada1"\nendpoint = "{opcua_server.endpoint}"\ntimeout = 2\n'
+        f'security = "SignAndEncrypt"\ncertificate = "{cert}"\nprivate_key = "{key}"\n',
+        encoding="utf-8",
+    )
+    lines = [line for line in doctor(config, scada_uri) if line[2:].startswith("OPC UA")]
+    reach, security = lines
+    assert reach.startswith("\u2717") and "no endpoint with this security" in reach, lines
+    assert "\u2192 set [[opcua]] security and policy" in reach
+    assert security.startswith("\u2717")
+    assert "SignAndEncrypt/Basic256Sha256 is not offered" in security and "None/None" in security

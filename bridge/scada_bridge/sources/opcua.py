@@ -75,6 +75,11 @@ def explain(exc: BaseException) -> tuple[str, str]:
     for code, fix in _FIXES.items():
         if code in text or code in type(exc).__name__:
             return ERROR, f"{code}: {fix}"
+    if "No matching endpoints" in text:  # asyncua: the server lacks the mode/policy asked
+        return ERROR, (
+            "no endpoint with this security: set [[opcua]] security and policy to one the "
+            "server offers (scada-bridge doctor lists them)"
+        )
     if isinstance(exc, ConnectionRefusedError):
         return UNREACHABLE, "connection refused: is the OPC UA server running on that port?"
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
