@@ -1,7 +1,7 @@
 """The package's shape: the public API Odoo imports, and imports that run one way.
 
-``cli -> poller/doctor/simulator -> plc/store -> config/odoo_url -> plc drivers ->
-events/errors``: a module may import only from its own layer or the layers below it,
+``cli -> poller/doctor/simulator -> sources -> plc/store -> config/odoo_url -> plc drivers
+-> events/errors``: a module may import only from its own layer or the layers below it,
 so no circle can form (``diagnose()`` once imported its hops inside the function to
 dodge one).
 

@@ -2,7 +2,10 @@
 
 Shape of the service::
 
-    PlcLoop (one asyncio task per PLC, own driver: Modbus TCP or FINS)
+    EventSource (sources.base): one asyncio task each, one small interface
+      PlcLoop per PLC (adapted by RegisterSource), and the OPC UA / MQTT sources
+      (sources/: events, not values; MQTT acknowledges only after durable)
+    PlcLoop (own driver: Modbus TCP or FINS)
         read planned requests -> edges of status conditions, mailbox record
         -> Writer.submit(events)                   (conditions: no waiting)
         -> await Writer.submit(events, durable=True) then write the mailbox flag
