@@ -219,3 +219,44 @@ async def _broker_restart(broker, scada_uri, tmp_path):
     stored = rows(scada_uri, "SELECT event_uid::text FROM scada.equipment_failure")
     assert sorted(u for (u,) in stored) == sorted(message_uid("edge1", topic, p) for p in published)
     assert waiting_messages(broker.port, client_id, topic) == []
+
+
+def test_a_broker_down_at_start_is_unreachable_once_then_read_when_it_comes(
+    scada_uri,
+    tmp_path,
+    caplog,
+):
+    asyncio.run(_broker_late(scada_uri, tmp_path, caplog))
+
+
+async def _broker_late(scada_uri, tmp_path, caplog):
+    from tests.sources.mqtt_fixtures import Mosquitto
+
+    broker = Mosquitto(tmp_path / "broker")  # not started yet
+    client_id = f"scada-test-{uuid.uuid4().hex[:12]}"
+    cfg = write_config(
+        tmp_path / "plant.toml",
+        mqtt_config(scada_uri, tmp_path / "state", broker.port, client_id, "plant/+/alarm"),
+    )
+
+    def state() -> str | None:
+        found = rows(scada_uri, "SELECT state, last_error FROM scada.plc_status")
+        return found[0][0] if found else None
+
+    try:
+        async with Running(cfg) as running:
+            await asyncio.to_thread(wait, lambda: state() == "unreachable", "unreachable row")
+            await asyncio.sleep(2.5)  # a few reconnection attempts
+            said = [r for r in caplog.records if "is unreachable" in r.getMessage()]
+            assert len(said) == 1, [r.getMessage() for r in said]
+            assert "cannot connect to 127.0.0.1" in said[0].getMessage()
+            await asyncio.to_thread(broker.start)
+            await asyncio.wait_for(running.poller.sources[0].connected.wait(), 60)
+            pub = Publisher(broker.port)
+            await asyncio.to_thread(pub.publish, "plant/l1/alarm", payload("p1", True, 0))
+            pub.close()
+            await asyncio.to_thread(wait, lambda: count(scada_uri) == 1, "the message stored")
+            await asyncio.to_thread(wait, lambda: state() == "ok", "the row ok again")
+    finally:
+        if broker.proc is not None:
+            broker.stop()

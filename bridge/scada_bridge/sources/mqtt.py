@@ -127,6 +127,7 @@ class MqttEventSource:
             client.tls_set(ca_certs=cfg.tls_ca_file, cert_reqs=ssl.CERT_REQUIRED)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
         return client
 
@@ -141,6 +142,14 @@ class MqttEventSource:
         self._generation += 1
         client.subscribe([(topic, 1) for topic in self.cfg.topics])
         self._call(self._up, bool(flags.session_present))
+
+    def _on_connect_fail(self, _c: mqtt.Client, _u: Any) -> None:
+        self._call(
+            self._down,
+            UNREACHABLE,
+            f"cannot connect to {self.cfg.host}:{self.cfg.port}: is the broker running there "
+            "(host, port, TLS)?",
+        )
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         if not self._stopping:  # the poller stopping is not the broker failing
