@@ -67,6 +67,11 @@ fi
     | grep -v "^WARNING: Location" >&2
 "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e ./bridge 2>&1 \
     | grep -v "^WARNING: Location" >&2
+# -- event source libraries (issue 20): their own file, not requirements.txt (Odoo's venv
+# installs that one, and asyncua's cryptography >= 45 conflicts with Odoo 18's pin) --
+"$VENV/bin/pip" install -q --disable-pip-version-check -r requirements-sources.txt 2>&1 \
+    | grep -v "^WARNING: Location" >&2
+# -- end of event source libraries --
 
 # -- the tiers: each writes JUnit XML, and only that XML is counted ----------------
 JUNIT=("$VENV/bin/python" "$ROOT/scripts/junit.py")

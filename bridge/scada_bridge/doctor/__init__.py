@@ -19,14 +19,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from ..config import load
+from ..config import Config, load
 from ..errors import ConfigError
 from ..store.reader import START, Cursor
 from ._check import Check, age, split_fix
 from .database import scada_db_checks
-from .mqtt import mqtt_checks
 from .odoo import odoo_checks
-from .opcua import opcua_checks
 from .plc import plc_checks
 from .poller import poller_checks
 
@@ -67,6 +65,21 @@ class Settings:
 DEFAULT_MAX_PENDING = timedelta(minutes=15)
 
 
+def _source_checks(config: Config) -> list[Check]:
+    """The OPC UA and MQTT rows; their libraries are imported only when a source needs them
+    (Odoo imports this package for its own hop)."""
+    rows: list[Check] = []
+    if config.opcua:
+        from .opcua import opcua_checks
+
+        rows += opcua_checks(config.opcua)
+    if config.mqtt:
+        from .mqtt import mqtt_checks
+
+        rows += mqtt_checks(config.mqtt)
+    return rows
+
+
 def diagnose(settings: Settings, *, now: datetime | None = None) -> list[Check]:
     """Every hop's rows, in flow order: config, PLCs, poller, SCADA database, Odoo."""
     checks: list[Check] = []
@@ -92,7 +105,7 @@ def diagnose(settings: Settings, *, now: datetime | None = None) -> list[Check]:
             )
         else:
             plcs = config.plcs
-            sources = opcua_checks(config.opcua) + mqtt_checks(config.mqtt)
+            sources = _source_checks(config)
             source_names = [o.name for o in config.opcua] + [m.name for m in config.mqtt]
             db_uri = config.database.uri
             status_every = config.poller.status_every
