@@ -75,22 +75,23 @@ equipment_map = {{ pump1 = "pump101" }}
         dbirth = pb(
             Metric("Alarms/Trip", 5, datatype=11, value=False),
             Metric("Speed", 6, datatype=9, value=12.5),
+            seq=1,
         )
         await asyncio.to_thread(send, "DBIRTH", dbirth, "pump1")
         # By alias only, as DATA messages go. An unknown alias and a truncated payload
         # are refused; the messages behind them are stored.
         await asyncio.to_thread(
-            send, "DDATA", pb(Metric(None, 99, datatype=11, value=True)), "pump1"
+            send, "DDATA", pb(Metric(None, 99, datatype=11, value=True), seq=2), "pump1"
         )
         await asyncio.to_thread(
-            send, "DDATA", pb(Metric(None, 5, T0 + 60_000, 11, value=True))[:-3], "pump1"
+            send, "DDATA", pb(Metric(None, 5, T0 + 60_000, 11, value=True), seq=3)[:-3], "pump1"
         )
         await asyncio.to_thread(
-            send, "DDATA", pb(Metric(None, 5, T0 + 60_000, 11, value=True)), "pump1"
+            send, "DDATA", pb(Metric(None, 5, T0 + 60_000, 11, value=True), seq=4), "pump1"
         )
         # A replay of the node's history (store and forward): kept with its own time.
         old = Metric(None, 1, T0 - 3_600_000, 11, is_historical=True, value=True)
-        await asyncio.to_thread(send, "NDATA", pb(old, ts=T0 + 61_000))
+        await asyncio.to_thread(send, "NDATA", pb(old, ts=T0 + 61_000, seq=7))
         got = await wait_until(lambda: len(rows(scada_uri)) >= 2 and rows(scada_uri))
         await asyncio.to_thread(send, "NDEATH", b"")
         await wait_until(
@@ -119,3 +120,6 @@ equipment_map = {{ pump1 = "pump101" }}
     refused = [r.getMessage() for r in caplog.records if "refused a message" in r.getMessage()]
     assert len(refused) == 2, refused
     assert "alias 99 is unknown" in refused[0] and "truncated protobuf" in refused[1]
+    gaps = [r.getMessage() for r in caplog.records if "sequence number went" in r.getMessage()]
+    assert len(gaps) == 2 and "from 2 to 4: 1 message(s) lost" in gaps[0], gaps
+    assert "from 4 to 7: 2 message(s) lost" in gaps[1]

@@ -60,6 +60,8 @@ class SparkplugReader:
         self.path = state_dir / f"sparkplug-{cfg.name}.json" if state_dir else None
         #: "group/node" -> {alias: metric name}
         self.aliases: dict[str, dict[int, str]] = self._load()
+        #: "group/node" -> the last sequence number seen (0..255, NBIRTH starts it).
+        self._seq: dict[str, int] = {}
 
     def _load(self) -> dict[str, dict[int, str]]:
         if self.path is None or not self.path.exists():
@@ -104,6 +106,7 @@ class SparkplugReader:
             decoded = decode_payload(payload)
         except BadProtobuf as exc:
             raise BadMessage(str(exc)) from None
+        self._check_seq(node_key, kind, decoded.seq)
         aliases = self.aliases.setdefault(node_key, {})
         if kind.endswith("BIRTH"):
             learnt = {m.alias: m.name for m in decoded.metrics if m.alias is not None and m.name}
@@ -156,6 +159,27 @@ class SparkplugReader:
             if event is not None:
                 out.append(event)
         return out
+
+    def _check_seq(self, node_key: str, kind: str, seq: int | None) -> None:
+        """Say when an edge node's sequence number jumps: messages published at QoS 0 lost."""
+        if seq is None:
+            return
+        last = self._seq.get(node_key)
+        self._seq[node_key] = seq
+        if kind == "NBIRTH" or last is None:
+            return
+        lost = (seq - last - 1) % 256
+        if lost:
+            _logger.warning(
+                "%s: edge node %s sequence number went from %d to %d: %d message(s) lost on "
+                "the way (Sparkplug publishes DATA at QoS 0); the states are reconciled at "
+                "its next BIRTH",
+                self.cfg.name,
+                node_key,
+                last,
+                seq,
+                lost,
+            )
 
     def _wanted(self, m: Metric, name: str) -> bool:
         if m.is_null or not isinstance(m.value, bool):
