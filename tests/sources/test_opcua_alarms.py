@@ -141,3 +141,39 @@ async def _history(scada_uri, tmp_path):
         ("raised", "Pump2", "Trip", now + timedelta(seconds=1)),
         ("cleared", "Pump2", "Trip", now + timedelta(seconds=2)),
     ], "both transitions of the gap, with their own times; Tank1 not twice"
+
+
+def test_a_server_restart_is_reconnected_and_refreshed(scada_uri, tmp_path):
+    asyncio.run(_server_restart(scada_uri, tmp_path))
+
+
+async def _server_restart(scada_uri, tmp_path):
+    port = free_port()
+    server = OpcUaAlarmServer(ALARMS, port=port)
+    await server.start()
+    cfg = write_config(tmp_path / "plant.toml", config(scada_uri, tmp_path, server.endpoint))
+    async with Running(cfg) as running:
+        source = running.poller.sources[0]
+        await asyncio.wait_for(source.connected.wait(), 60)
+        await server.raise_alarm("Tank1", "HighLevel", T0)
+        await wait_until(lambda: len(failures(scada_uri)) == 1, what="the raise")
+        await server.stop()
+        await wait_until(lambda: source.status.state == "unreachable", what="unreachable")
+        # The server comes back (its alarm state with it: Tank1 still active, Pump2 new).
+        server = OpcUaAlarmServer(ALARMS, port=port)
+        await server.start()
+        try:
+            await server.raise_alarm("Tank1", "HighLevel", T0)
+            await server.raise_alarm("Pump2", "Trip", T0 + timedelta(minutes=1))
+            got = await wait_until(
+                lambda: len(failures(scada_uri)) >= 2 and failures(scada_uri), what="reconnect"
+            )
+            await wait_until(lambda: source.status.state == "ok", what="ok again")
+            await asyncio.sleep(0.5)
+            got = failures(scada_uri)
+        finally:
+            await server.stop()
+    assert [(k, e, f) for k, e, f, *_ in got] == [
+        ("raised", "tank101", "HighLevel"),
+        ("raised", "Pump2", "Trip"),
+    ], "Pump2 raised after the reconnect, Tank1 not twice"

@@ -22,6 +22,7 @@ through ``call_soon_threadsafe`` and are handled in batches (one durable write e
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import ssl
 from collections.abc import Mapping
@@ -238,14 +239,13 @@ class MqttEventSource:
                     event = json_event(self.cfg, self.conditions, m.topic, m.payload, m.received_at)
                     found = [event] if event is not None else []
             except BadMessage as exc:
-                rejected.append(
-                    {
-                        "reason": f"topic {m.topic!r}: {exc}",
-                        "topic": m.topic,
-                        "payload": m.payload.decode("utf-8", "replace"),
-                        "received_at": m.received_at.isoformat(),
-                    }
-                )
+                kept: dict[str, Any] = {"reason": f"topic {m.topic!r}: {exc}", "topic": m.topic}
+                try:
+                    kept["payload"] = m.payload.decode("utf-8")
+                except UnicodeDecodeError:  # protobuf, or garbage: kept byte for byte
+                    kept["payload_base64"] = base64.b64encode(m.payload).decode("ascii")
+                kept["received_at"] = m.received_at.isoformat()
+                rejected.append(kept)
                 continue
             except ValueError as exc:  # a field the event rules refuse (NewEvent checks)
                 rejected.append({"reason": f"topic {m.topic!r}: {exc}", "topic": m.topic})

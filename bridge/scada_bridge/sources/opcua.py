@@ -120,6 +120,7 @@ class OpcUaEventSource:
         self.seen: datetime | None = self._load_seen()
         self._seen_saved = 0.0
         self._no_history_said = False
+        self._refreshes_before = 0
 
     @property
     def name(self) -> str:
@@ -165,8 +166,8 @@ class OpcUaEventSource:
             return
         if events:
             self.submit(events)
-        if self.mapper.refreshes and not self.connected.is_set():
-            self.connected.set()
+        if self.mapper.refreshes > self._refreshes_before and not self.connected.is_set():
+            self.connected.set()  # this session's first ConditionRefresh has ended
 
     def _emit(self, events: list[Any]) -> None:
         self.submit(events)
@@ -206,6 +207,7 @@ class OpcUaEventSource:
 
     async def _session(self, stop: asyncio.Event) -> None:
         lost = self._lost = asyncio.Event()
+        self._refreshes_before = self.mapper.refreshes
         client = await self._client()
 
         async def on_lost(_exc: Exception) -> None:
