@@ -121,7 +121,8 @@ async def _history(scada_uri, tmp_path):
     await server.start()
     try:
         cfg = write_config(tmp_path / "plant.toml", config(scada_uri, tmp_path, server.endpoint))
-        now = datetime.now(timezone.utc).replace(microsecond=0)
+        # Times in the past: the history is read up to now (plus a margin for clock skew).
+        now = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=30)
         async with Running(cfg) as running:
             await asyncio.wait_for(running.poller.sources[0].connected.wait(), 60)
             await server.raise_alarm("Tank1", "HighLevel", now)

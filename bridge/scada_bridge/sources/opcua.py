@@ -24,7 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,8 @@ _logger = logging.getLogger(__name__)
 
 #: Events the server may queue for one notifier between two publishes.
 EVENT_QUEUE = 10_000
+#: How far past the poller's clock the event history is read (server clocks drift).
+HISTORY_SKEW = timedelta(hours=1)
 
 POLICIES: dict[str, Any] = {
     "Basic256Sha256": security_policies.SecurityPolicyBasic256Sha256,
@@ -262,11 +264,14 @@ class OpcUaEventSource:
         if self.seen is None:
             return
         now = datetime.now(timezone.utc)
+        # Up to a little past our clock: a server whose clock runs ahead stamps its
+        # latest events "in the future"; a repeat is a duplicate, a miss is a loss.
+        until = now + HISTORY_SKEW
         found: list[Any] = []
         for notifier in self.cfg.notifiers:
             try:
                 found += await client.get_node(notifier).read_event_history(
-                    self.seen, now, 0, [ua.ObjectIds.AlarmConditionType]
+                    self.seen, until, 0, [ua.ObjectIds.AlarmConditionType]
                 )
             except Exception as exc:  # no history on this server: the refresh still reconciles
                 if not self._no_history_said:
