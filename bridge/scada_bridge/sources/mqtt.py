@@ -97,6 +97,8 @@ class MqttEventSource:
         self.received = 0
         self.stored = 0
         self.acked = 0
+        #: Set once the broker has granted the subscriptions (SUBACK), cleared when the
+        #: connection is lost: from then on, a message published is delivered.
         self.connected = asyncio.Event()
 
     @property
@@ -130,6 +132,7 @@ class MqttEventSource:
         client.on_disconnect = self._on_disconnect
         client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         return client
 
     def _call(self, func: Any, *args: Any) -> None:
@@ -143,6 +146,18 @@ class MqttEventSource:
         self._generation += 1
         client.subscribe([(topic, 1) for topic in self.cfg.topics])
         self._call(self._up, bool(flags.session_present))
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, granted: Any, _p: Any) -> None:
+        refused = [t for t, g in zip(self.cfg.topics, granted, strict=False) if g.is_failure]
+        if refused:
+            self._call(
+                self._down,
+                ERROR,
+                f"the broker refused the subscription to {', '.join(refused)}: allow this "
+                "user to read those topics (broker ACL)",
+            )
+        else:
+            self._call(self.connected.set)
 
     def _on_connect_fail(self, _c: mqtt.Client, _u: Any) -> None:
         self._call(
@@ -177,7 +192,6 @@ class MqttEventSource:
     def _up(self, session_present: bool) -> None:
         failures = self.status.consecutive_failures
         self.status.success()
-        self.connected.set()
         if self._generation > 1 and not session_present:
             _logger.warning(
                 "%s: connected, but the broker had no session for this client id: messages "
