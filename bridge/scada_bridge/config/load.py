@@ -33,6 +33,7 @@ from .model import (
     PollerSettings,
     Span,
 )
+from .sources_load import sources
 from .tables import _show, _Table, tomllib
 
 
@@ -74,8 +75,11 @@ def parse(
     plcs: list[Plc] = []
     for table in top.tables("plc"):
         plcs.append(_plc(table))
-    if not plcs:
-        top.fail("plc", "no PLC configured: add at least one [[plc]] table")
+    mqtt, opcua = sources(top, secrets, [p.name for p in plcs])
+    if not plcs and not mqtt and not opcua:
+        top.fail(
+            "plc", "no PLC configured and no source: add a [[plc]], [[opcua]] or [[mqtt]] table"
+        )
     seen: dict[str, str] = {}
     endpoints: dict[tuple[str, int, int], str] = {}
     for table, plc in zip(top.tables("plc"), plcs, strict=True):
@@ -93,7 +97,15 @@ def parse(
             )
         endpoints[endpoint] = plc.name
     odoo = _odoo(top.sub("odoo"), secrets) if top.has("odoo") else None
-    return Config(path=file, database=database, poller=poller, plcs=tuple(plcs), odoo=odoo)
+    return Config(
+        path=file,
+        database=database,
+        poller=poller,
+        plcs=tuple(plcs),
+        odoo=odoo,
+        mqtt=mqtt,
+        opcua=opcua,
+    )
 
 
 def _database(

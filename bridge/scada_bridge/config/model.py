@@ -13,6 +13,7 @@ from pathlib import Path
 from ..plc.fins import MAX_WORDS
 from ..plc.fins import PROTOCOL as FINS
 from ..plc.modbus import HOLDING_REGISTER, MAX_REGISTERS
+from .sources import MqttSource, OpcUaSource
 
 #: Value types a condition may read, and how many registers each takes.
 TYPE_WIDTH = {
@@ -180,6 +181,9 @@ class Config:
     poller: PollerSettings
     plcs: tuple[Plc, ...] = field(default_factory=tuple, metadata={"key": "plc"})
     odoo: OdooDoorbell | None = None
+    #: Event sources beside the PLCs (issue 20; :mod:`.sources`).
+    mqtt: tuple[MqttSource, ...] = ()
+    opcua: tuple[OpcUaSource, ...] = ()
 
     def plc(self, name: str) -> Plc:
         for plc in self.plcs:
