@@ -26,12 +26,10 @@ from typing import Any
 import odoo
 import psycopg2
 import psycopg2.errors
-import psycopg2.extensions
 import scada_bridge
 from odoo import fields
 from odoo.tools import config
-from scada_bridge import Cursor, ScadaBridgeError
-from scada_bridge.store.reader import MAX_LIMIT as READ_LIMIT
+from scada_bridge import READ_LIMIT, Cursor, ScadaBridgeError
 
 from . import scada_alert
 
@@ -124,45 +122,31 @@ def batch_size_limit() -> int:
     return max(1, min(int(soft * MEMORY_SHARE / BYTES_PER_EVENT), READ_LIMIT))
 
 
-def pull_dsn(uri: str, budget: float) -> str:
-    """The source's URI with the pull's timeouts: no statement, lock or dead peer hangs a worker.
+def pull_timeouts(budget: float) -> dict[str, Any]:
+    """The pull's connection policy (``scada_bridge.connect``'s keywords): no statement,
+    lock or dead peer hangs a worker.
 
     A statement may take at most the run's budget (a batch read is far
     quicker); a lock wait ends sooner; keepalives and ``tcp_user_timeout``
     notice a SCADA server that vanished without closing the connection.
     """
     statement_ms = max(int(budget * 1000), 1000)
-    return make_dsn_with_timeouts(uri, statement_ms, min(statement_ms, LOCK_TIMEOUT_MS))
+    return connection_policy(statement_ms, min(statement_ms, LOCK_TIMEOUT_MS))
 
 
-def make_dsn_with_timeouts(uri: str, statement_ms: int, lock_ms: int) -> str:
-    """``uri`` plus statement and lock timeouts, keepalives and ``tcp_user_timeout``.
-
-    A URI libpq cannot read comes back as it is: connecting says what is wrong.
-    """
-    try:
-        params = psycopg2.extensions.parse_dsn(uri)
-    except psycopg2.ProgrammingError:
-        return uri
-    options = " ".join(
-        filter(
-            None,
-            [
-                params.get("options"),
-                f"-c statement_timeout={statement_ms}",
-                f"-c lock_timeout={lock_ms}",
-            ],
-        )
-    )
-    return psycopg2.extensions.make_dsn(
-        uri,
-        options=options,
-        keepalives=1,
-        keepalives_idle=KEEPALIVE_IDLE,
-        keepalives_interval=KEEPALIVE_INTERVAL,
-        keepalives_count=KEEPALIVE_COUNT,
-        tcp_user_timeout=TCP_USER_TIMEOUT_MS,
-    )
+def connection_policy(statement_ms: int, lock_ms: int) -> dict[str, Any]:
+    """Statement and lock timeouts plus the pull's keepalives, for ``scada_bridge.connect``
+    and ``scada_bridge.check_source``."""
+    return {
+        "statement_timeout_ms": statement_ms,
+        "lock_timeout_ms": lock_ms,
+        "keepalives": scada_bridge.Keepalives(
+            idle=KEEPALIVE_IDLE,
+            interval=KEEPALIVE_INTERVAL,
+            count=KEEPALIVE_COUNT,
+            user_timeout_ms=TCP_USER_TIMEOUT_MS,
+        ),
+    }
 
 
 def no_connection_message(source) -> str:
@@ -283,7 +267,7 @@ class SourcePull:
         try:
             cursor = Cursor.parse(source.cursor or "")
             conn = scada_bridge.connect(
-                pull_dsn(source.connection_uri, self.budget), application_name="odoo-scada"
+                source.connection_uri, application_name="odoo-scada", **pull_timeouts(self.budget)
             )
         except ScadaBridgeError as exc:
             return self.failed(summary, str(exc))
@@ -493,7 +477,7 @@ class SourcePull:
                 "(%s); scada-bridge prune will keep every event of this database",
                 self.source.name,
                 cursor,
-                str(exc).strip().splitlines()[0],
+                scada_bridge.first_line(exc),
             )
 
     def commit_progress(self, done: int, remaining: int) -> None:
@@ -534,7 +518,7 @@ def _add(summary: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
 def _scada_error(exc: Exception, where: str) -> str:
     if isinstance(exc, ScadaBridgeError):
         return str(exc)
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first = scada_bridge.first_line(exc)
     return (
         f"reading events from {where} failed: {first}; "
         "check the server and run 'scada-bridge doctor'"

@@ -21,12 +21,13 @@ import psycopg2.extensions
 from psycopg2.extensions import connection as Connection
 
 from ..errors import ConfigError
-from ..events import CONTRACT_COLUMNS, Event, describe, event_problems
+from ..events import CONTRACT_COLUMNS, Event, describe_problems, event_problems
 from .horizon import HORIZON_CTE, HorizonHolder, check_position, execute, horizon_holders
 
 _logger = logging.getLogger(__name__)
 
-MAX_LIMIT = 100_000
+#: Most events one read_events() call returns (Odoo sizes its batches below it).
+READ_LIMIT = 100_000
 
 
 @dataclass(frozen=True, order=True)
@@ -57,6 +58,7 @@ class Cursor:
         return cls(tx, id_)
 
 
+#: The cursor before the first event: read from the beginning.
 START = Cursor()
 
 
@@ -156,7 +158,7 @@ def _decode(row: tuple, cur: Any) -> Event | RejectedRow:
     record = dict(zip(CONTRACT_COLUMNS, row, strict=True))
     uid = record["event_uid"]
     try:
-        problem = _parse(record, cur) or describe(event_problems(record))
+        problem = _parse(record, cur) or describe_problems(event_problems(record))
         if not problem:
             return Event(**record)
     except Exception as exc:  # any failure of the content is the row's, not the pull's
@@ -198,8 +200,8 @@ def read_events(conn: Connection, cursor: Cursor = START, limit: int = 1000) -> 
     The caller owns the transaction; with autocommit off each call should be
     followed by commit or rollback so the next call sees new rows.
     """
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ConfigError(f"batch limit {limit} is out of range: use 1 to {MAX_LIMIT}")
+    if not 1 <= limit <= READ_LIMIT:
+        raise ConfigError(f"batch limit {limit} is out of range: use 1 to {READ_LIMIT}")
     position = check_position(conn, cursor.tx, str(cursor))
     rows = execute(conn, _READ_SQL, position.params(tx=str(cursor.tx), id=cursor.id, n=limit))
     events: list[Event] = []
