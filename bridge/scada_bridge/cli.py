@@ -204,7 +204,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     import asyncio
 
     from .config import load
-    from .simulator.server import load_scenario, serve
+    from .simulator import load_scenario, serve
 
     config = load(args.config, secrets=False)
     scenario = load_scenario(args.scenario, config) if args.scenario else None

@@ -4,6 +4,7 @@ any interface, with scripted scenarios, for tests, demos and commissioning.
 Imports ``plc``, ``config``, ``errors``; never ``store``, ``poller``, ``doctor`` or ``cli``.
 """
 
-from .server import load_scenario, serve
+from .scenario import Scenario, load_scenario, play, serve
+from .server import Simulator
 
-__all__ = ["load_scenario", "serve"]
+__all__ = ["Scenario", "Simulator", "load_scenario", "play", "serve"]
