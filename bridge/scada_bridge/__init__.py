@@ -53,11 +53,13 @@ from .store.horizon import HorizonHolder, horizon_holders
 from .store.insert import insert_events
 from .store.plc_status import PlcStatusRow, read_status
 from .store.reader import (
+    HELD_BACK_AFTER,
     READ_LIMIT,
     START,
     Backlog,
     Batch,
     Cursor,
+    HeldBack,
     RejectedRow,
     backlog,
     read_events,
@@ -73,6 +75,7 @@ from .store.schema import SCHEMA_VERSION, check_schema, current_version, migrate
 __all__ = [
     "CLEARED",
     "EVENT_FIELDS",
+    "HELD_BACK_AFTER",
     "KINDS",
     "RAISED",
     "READ_LIMIT",
@@ -91,6 +94,7 @@ __all__ = [
     "DatabaseError",
     "DatabaseMissing",
     "Event",
+    "HeldBack",
     "HorizonHolder",
     "HostUnknown",
     "Keepalives",

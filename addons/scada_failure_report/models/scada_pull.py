@@ -20,7 +20,7 @@ recovered pull tells people); nothing here imports the models' modules.
 import logging
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import odoo
@@ -36,8 +36,6 @@ from . import scada_alert
 _logger = logging.getLogger(__name__)
 
 PARAM_TIME_BUDGET = "scada_failure_report.pull_time_budget"
-#: Rows waiting behind a running transaction longer than this are reported.
-HELD_BACK_AFTER = timedelta(minutes=1)
 #: Share of the worker's time limit one pull run may use before it hands over.
 TIME_BUDGET_SHARE = 0.5
 #: Budget when Odoo sets no time limit at all (threaded server).
@@ -159,27 +157,13 @@ def no_connection_message(source) -> str:
 
 def held_back_note(backlog: scada_bridge.Backlog, now: datetime | None = None) -> str | bool:
     """ "N events held back by <holder> since <time>: <fix>" when rows wait behind a
-    transaction for longer than :data:`HELD_BACK_AFTER`, else False.
+    transaction for longer than ``scada_bridge.HELD_BACK_AFTER``, else False.
 
     A transaction left open (idle in transaction, a prepared transaction)
     holds every pull back while the source otherwise looks fine.
     """
-    since = backlog.oldest_behind_at
-    if not backlog.behind_horizon or not since:
-        return False
-    now = now or datetime.now(timezone.utc)
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=timezone.utc)
-    if now - since < HELD_BACK_AFTER:
-        return False
-    holders = backlog.held_by
-    who = "; ".join(str(holder) for holder in holders) or "a transaction that just ended"
-    started = min((h.since for h in holders if h.since), default=since)
-    fix = f": {holders[0].fix}" if holders else ""
-    return (
-        f"{backlog.behind_horizon} event(s) held back by {who} "
-        f"since {started.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC{fix}"
-    )
+    held = backlog.held_back(now)
+    return held.note if held and held.stuck else False
 
 
 def pull_summary(summary: dict[str, Any]) -> str:

@@ -192,7 +192,7 @@ class TestPlcStatus(ScadaCase):
 
         holder.rollback()
         self.assertLess(waited, 20, "the statement timeout of the list, not the lock, ends it")
-        self.assertIn("lock timeout", action["params"]["message"])
+        self.assertIn("statement timeout", action["params"]["message"])
 
     def test_database_not_migrated_and_source_without_connection_say_what_to_do(self):
         other = self.Source.create({"name": "Plant 2", "connection_uri": server_dsn("postgres")})

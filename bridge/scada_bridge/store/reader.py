@@ -14,7 +14,7 @@ import json
 import logging
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import psycopg2.extensions
@@ -84,6 +84,50 @@ class Batch:
         return len(self.events) + len(self.rejected)
 
 
+#: Rows waiting behind a transaction longer than this are held back: a writer's own
+#: transaction lasts milliseconds, a minute means it is stuck (Odoo notes it on the
+#: source, the doctor's horizon row fails).
+HELD_BACK_AFTER = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    """Committed events waiting behind a transaction still open: how many, how long,
+    who holds them and what ends the hold. One wording for the doctor and Odoo."""
+
+    count: int
+    #: How long the oldest of them has waited.
+    waited: timedelta
+    holders: tuple[HorizonHolder, ...]
+    #: When the hold began: the earliest holder's start, else the oldest row's record.
+    since: datetime
+
+    @property
+    def stuck(self) -> bool:
+        """Waiting for :data:`HELD_BACK_AFTER` or longer: worth telling a person."""
+        return self.waited >= HELD_BACK_AFTER
+
+    @property
+    def holding(self) -> str:
+        """``pid 42 (user 'x', ...), idle in transaction since 2026-03-01 10:00:00 UTC``."""
+        who = "; ".join(str(holder) for holder in self.holders)
+        return (
+            f"{who or 'a transaction that just ended'} "
+            f"since {self.since.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+        )
+
+    @property
+    def fix(self) -> str:
+        """What ends the hold (the first holder's), or "" when it just ended."""
+        return self.holders[0].fix if self.holders else ""
+
+    @property
+    def note(self) -> str:
+        """One line to store and show: ``N event(s) held back by <holding>: <fix>``."""
+        fix = f": {self.fix}" if self.fix else ""
+        return f"{self.count} event(s) held back by {self.holding}{fix}"
+
+
 @dataclass(frozen=True)
 class Backlog:
     """Committed rows after a cursor; those a running transaction holds back, and who."""
@@ -97,6 +141,17 @@ class Backlog:
     oldest_behind_at: datetime | None = None
     #: What holds them back (empty when nothing waits, or the holder just ended).
     held_by: tuple[HorizonHolder, ...] = ()
+
+    def held_back(self, now: datetime | None = None) -> HeldBack | None:
+        """The rows behind the horizon as :class:`HeldBack`, or None when none wait."""
+        if not self.behind_horizon:
+            return None
+        now = now or datetime.now(timezone.utc)
+        oldest = self.oldest_behind_at or now
+        if oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=timezone.utc)
+        since = min((h.since for h in self.held_by if h.since), default=oldest)
+        return HeldBack(self.behind_horizon, now - oldest, self.held_by, since)
 
 
 # Columns psycopg2 might fail to convert (a timestamp in year 10000 or BC, a
