@@ -26,20 +26,20 @@ PACKAGE = Path(scada_bridge.__file__).parent
 
 #: Layer of each top-level part; a module may import its own layer or lower ones.
 LAYERS = {
+    "errors": -1,  # every layer may raise
     "_version": 0,
-    "errors": 0,
-    "events": 1,
-    "plc.protocol": 1,  # frames and constants, no I/O: plc.fins_frames, plc.modbus_tables
-    "config": 2,
-    "odoo_url": 2,
-    "odoo_http": 2.5,  # the HTTP client to Odoo, built on the URL rules of odoo_url
-    "plc": 3,
-    "store": 3,
-    "poller": 4,
-    "doctor": 4,
-    "simulator": 4,
-    "cli": 5,
-    "__init__": 6,
+    "events": 0,
+    "plc.protocol": 0,  # frames and constants, no I/O: plc.fins_frames, plc.modbus_tables
+    "config": 1,
+    "odoo_url": 1,
+    "odoo_http": 1.5,  # the HTTP client to Odoo, built on the URL rules of odoo_url
+    "plc": 2,
+    "store": 2,
+    "poller": 3,
+    "doctor": 3,
+    "simulator": 3,
+    "cli": 4,
+    "__init__": 5,
 }
 
 
