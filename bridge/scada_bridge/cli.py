@@ -205,7 +205,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     import asyncio
 
     from .config import load
-    from .simulator.server import load_scenario, serve
+    from .simulator import load_scenario, serve
 
     config = load(args.config, secrets=False)
     if not config.plcs:  # event sources only (issue 20): OPC UA alarm servers, MQTT messages

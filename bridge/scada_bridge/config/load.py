@@ -1,4 +1,5 @@
-"""Loading the poller's TOML file: :func:`load` and :func:`parse`, table by table."""
+"""Loading the poller's TOML file: :func:`load` and :func:`parse`, table by table,
+against the limits of ``plc.modbus_tables`` and ``plc.fins_frames``."""
 
 from __future__ import annotations
 
@@ -8,11 +9,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import tomllib  # requires-python >= 3.11: no tomli fallback
+
 from ..errors import ConfigError
 from ..events import SEVERITIES, TEXT_LIMITS
-from ..plc.fins import AREA_WORDS, AREAS, MAX_WORDS, TRANSPORTS, default_node
-from ..plc.fins import DEFAULT_PORT as FINS_PORT
-from ..plc.modbus import BIT_TABLES, HOLDING_REGISTER, MAX_ADDRESS, MAX_BITS, MAX_REGISTERS, TABLES
+from ..plc.fins_frames import AREA_WORDS, AREAS, MAX_WORDS, TRANSPORTS, default_node
+from ..plc.fins_frames import DEFAULT_PORT as FINS_PORT
+from ..plc.modbus_tables import (
+    BIT_TABLES,
+    HOLDING_REGISTER,
+    MAX_ADDRESS,
+    MAX_BITS,
+    MAX_REGISTERS,
+    TABLES,
+)
 from .model import (
     _NAME_RE,
     DEFAULT_DB_ENV,
@@ -35,7 +45,7 @@ from .model import (
 )
 from .overlaps import check_overlaps
 from .sources_load import sources
-from .tables import _show, _Table, tomllib
+from .tables import _show, _Table
 
 
 def load(

@@ -7,6 +7,7 @@ Imports ``plc``, ``config``, ``errors`` (and asyncua, paho-mqtt); never ``store`
 ``poller``, ``doctor`` or ``cli``.
 """
 
-from .server import load_scenario, serve
+from .scenario import Scenario, load_scenario, play, serve
+from .server import Simulator
 
-__all__ = ["load_scenario", "serve"]
+__all__ = ["Scenario", "Simulator", "load_scenario", "play", "serve"]

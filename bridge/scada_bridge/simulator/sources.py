@@ -38,9 +38,11 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
+import tomllib
 from paho.mqtt.enums import CallbackAPIVersion
 
-from ..config import Config, _Table, tomllib
+from ..config import Config
+from ..config.tables import Table
 from ..errors import ConfigError
 from .opcua import Alarm, OpcUaAlarmServer
 
@@ -69,7 +71,7 @@ def load_source_scenario(path: str | Path, config: Config) -> tuple[list[SourceS
         raise ConfigError(f"{file}: cannot read scenario file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    top = _Table(file, "", data)
+    top = Table(file, "", data)
     top.only("repeat", "step")
     repeat = top.data.get("repeat", False)
     if not isinstance(repeat, bool):

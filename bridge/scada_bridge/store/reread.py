@@ -22,7 +22,7 @@ from psycopg2.extensions import connection as Connection
 
 from ..errors import ConfigError
 from ..events import CONTRACT_COLUMNS, Event
-from .reader import _COLUMNS, MAX_LIMIT, RejectedRow, _decode
+from .reader import _COLUMNS, READ_LIMIT, RejectedRow, _decode
 
 #: A raw value longer than this is cut (a huge payload stays readable on a screen).
 RAW_MAX_CHARS = 4000
@@ -62,8 +62,8 @@ def reread_rows(conn: Connection, ids: Iterable[int]) -> Reread:
     not in the table in ``missing``. The caller owns the transaction.
     """
     wanted = sorted({int(row_id) for row_id in ids})
-    if len(wanted) > MAX_LIMIT:
-        raise ConfigError(f"{len(wanted)} rows asked for at once: read at most {MAX_LIMIT}")
+    if len(wanted) > READ_LIMIT:
+        raise ConfigError(f"{len(wanted)} rows asked for at once: read at most {READ_LIMIT}")
     if not wanted:
         return Reread()
     width = len(CONTRACT_COLUMNS)
