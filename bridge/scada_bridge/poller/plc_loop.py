@@ -15,7 +15,7 @@ from ..events import CLEARED, RAISED, NewEvent
 from ..plc.connect import driver_for
 from ..plc.driver import Driver
 from ..plc.planning import Read, Snapshot, plan_reads
-from ..plc.registers import BadBcd, condition_true, condition_value
+from ..plc.registers import BadBcd, Decoder, Test, condition_decoder, condition_test
 from ..store.plc_status import ERROR, PlcStatus
 from .mailbox import MailboxWatch
 from .sink import Key
@@ -54,6 +54,36 @@ class _Edge:
     since: datetime | None = None
 
 
+@dataclass
+class _Check:
+    """One condition as the poll evaluates it: where its words sit in its block, its
+    decoding and test resolved once, its debounce state."""
+
+    index: int  # position in the configuration: events of one poll keep that order
+    cond: Condition
+    key: tuple[str, str]
+    start: int  # offset of the condition's first word in its block
+    end: int
+    decode: Decoder
+    test: Test
+    edge: _Edge
+
+
+@dataclass
+class _Block:
+    """One planned read, the conditions inside it, and the words it read last time.
+
+    While ``words`` are what the PLC sent last time and no debounce is counting
+    (``pending``), every condition of the block has already been evaluated on
+    exactly these words and is settled: evaluating them again would change nothing.
+    """
+
+    read: Read
+    checks: list[_Check]
+    words: list[int] | None = None
+    pending: bool = False
+
+
 class PlcLoop:
     """Polls one PLC forever; owns its driver, its status and its conditions' state."""
 
@@ -85,6 +115,7 @@ class PlcLoop:
             max_bits=self.driver.max_bits,
             bit_areas=self.driver.bit_areas,
         )
+        self._blocks = self._plan_checks()
         self.cycles = 0
         self.last_cycle: float = 0.0  # seconds one poll (read + handling) took
         self.max_period: float = 0.0  # longest time between two successful polls
@@ -100,6 +131,32 @@ class PlcLoop:
         if self.plc.mailbox:  # the flag; the record is read whole when the flag is 0
             spans.append((self.plc.mailbox.area, self.plc.mailbox.flag, 1))
         return spans
+
+    def _plan_checks(self) -> list[_Block]:
+        """Each condition in the block that reads it, decoder and test resolved now."""
+        blocks = [_Block(read, []) for read in self.reads]
+        for index, cond in enumerate(self.plc.conditions):
+            width = cond.width
+            for block in blocks:
+                read = block.read
+                if read.area == cond.table and read.address <= cond.address:
+                    start = cond.address - read.address
+                    if start + width <= read.count:
+                        break
+            else:  # plan_reads covers every span whole: a bug if not
+                raise AssertionError(f"{cond.where} is not covered by the read plan {self.reads}")
+            check = _Check(
+                index,
+                cond,
+                cond.key,
+                start,
+                start + width,
+                condition_decoder(cond),
+                condition_test(cond),
+                self.edges[cond.key],
+            )
+            block.checks.append(check)
+        return [block for block in blocks if block.checks]
 
     # -- loop ----------------------------------------------------------------
 
@@ -188,42 +245,79 @@ class PlcLoop:
     # -- status conditions --------------------------------------------------
 
     async def _conditions(self, snapshot: Snapshot) -> None:
-        now = _now()
-        events: list[NewEvent] = []
-        for cond in self.plc.conditions:
-            registers = snapshot.get(cond.table, cond.address, cond.width)
-            try:
-                value = condition_value(cond, registers)
-            except BadBcd as exc:
-                # The PLC's value is unreadable this poll: keep the state, say so once.
-                if cond.key not in self._unreadable:
-                    self._unreadable.add(cond.key)
-                    _logger.warning(
-                        "PLC %r %s %d (%s/%s): %s; condition left as it was until readable",
-                        self.plc.name,
-                        cond.table,
-                        cond.address,
-                        cond.equipment,
-                        cond.failure_code,
-                        exc,
-                    )
+        """Edges of the conditions whose words changed, or whose debounce is counting.
+
+        A block read with exactly the words of the previous read, and no debounce
+        counting in it, is skipped: one list comparison instead of decoding every
+        condition. An edge lasting one read still changes the words of that read.
+        """
+        now: datetime | None = None
+        events: list[tuple[int, NewEvent]] = []
+        for block in self._blocks:
+            read = block.read
+            words = snapshot.get(read.area, read.address, read.count)
+            if words == block.words and not block.pending:
                 continue
-            self._unreadable.discard(cond.key)
-            observed = condition_true(cond, value)
-            edge = self.edges[cond.key]
-            is_active = cond.key in self.active
-            if observed == is_active:
+            if now is None:
+                now = _now()
+            block.pending = self._evaluate(block.checks, words, now, events)
+            block.words = words  # only once evaluated: an error above re-evaluates next poll
+        if events:
+            if len(events) > 1:
+                events.sort(key=lambda item: item[0])
+            self.writer.submit([event for _, event in events])
+
+    def _evaluate(
+        self,
+        checks: list[_Check],
+        words: list[int],
+        now: datetime,
+        events: list[tuple[int, NewEvent]],
+    ) -> bool:
+        """Evaluate ``checks`` on ``words``; whether a debounce is still counting."""
+        pending = False
+        active = self.active
+        for check in checks:
+            edge = check.edge
+            registers = words[check.start : check.end]
+            try:
+                value = check.decode(registers)
+            except BadBcd as exc:
+                self._unreadable_once(check.cond, exc)
+                pending = pending or edge.streak > 0
+                continue
+            if self._unreadable:
+                self._unreadable.discard(check.key)
+            observed = check.test(value)
+            if observed == (check.key in active):
                 edge.streak, edge.since = 0, None
                 continue
             if edge.streak == 0:
                 edge.since = now
             edge.streak += 1
+            cond = check.cond
             if edge.streak < cond.debounce:
+                pending = True
                 continue
-            events.append(self._edge_event(cond, observed, edge.since or now, registers, value))
+            event = self._edge_event(cond, observed, edge.since or now, registers, value)
+            events.append((check.index, event))
             edge.streak, edge.since = 0, None
-        if events:
-            self.writer.submit(events)
+        return pending
+
+    def _unreadable_once(self, cond: Condition, exc: BadBcd) -> None:
+        """The PLC's value is unreadable this poll: keep the state, say so once."""
+        if cond.key in self._unreadable:
+            return
+        self._unreadable.add(cond.key)
+        _logger.warning(
+            "PLC %r %s %d (%s/%s): %s; condition left as it was until readable",
+            self.plc.name,
+            cond.table,
+            cond.address,
+            cond.equipment,
+            cond.failure_code,
+            exc,
+        )
 
     def _edge_event(
         self,
