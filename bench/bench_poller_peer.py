@@ -40,166 +40,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg2
 from bench_poller import ADMIN_DSN, free_ports, write_config
+from node_red import NODE_RED_SETTINGS, ensure_node_red, node_red_flow, stats, stats_or_none
 
-NODE_RED = "node-red@3.1.15"
-MODBUS_NODE = "node-red-contrib-modbus@5.23.3"
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "scada-failure-bridge"
 WARM_UP_LIMIT = 240.0  # seconds for every PLC to be polled twice, either poller
-
-#: The function node: per PLC (msg.topic), compare the words with the previous read.
-COMPARE = """
-const now = Date.now();
-let plcs = flow.get("plcs");
-if (!plcs) { plcs = {}; flow.set("plcs", plcs); }
-let p = plcs[msg.topic];
-if (!p) { p = plcs[msg.topic] = { prev: null, last: 0, gap: 0, polls: 0, changes: 0 }; }
-const words = msg.payload;
-let changed = p.prev === null || p.prev.length !== words.length;
-for (let i = 0; !changed && i < words.length; i++) { changed = words[i] !== p.prev[i]; }
-p.prev = words;
-if (changed) { p.changes++; }
-if (p.last) { p.gap = Math.max(p.gap, now - p.last); }
-p.last = now;
-p.polls++;
-return changed ? msg : null;
-"""
-#: GET /stats: polls and longest gap (ms) per PLC; ?reset=1 starts a new window.
-STATS = """
-const plcs = flow.get("plcs") || {};
-const out = {};
-for (const name in plcs) { out[name] = { polls: plcs[name].polls, gap: plcs[name].gap }; }
-if (msg.req.query.reset) { for (const name in plcs) { plcs[name].polls = 0; plcs[name].gap = 0; } }
-msg.payload = out;
-return msg;
-"""
-
-
-def ensure_node_red(cache: Path = CACHE / "node-red") -> Path:
-    """Node-RED's ``red.js``, installed with npm into ``cache`` the first time."""
-    red = cache / "node_modules" / "node-red" / "red.js"
-    marker = cache / "node_modules" / "node-red-contrib-modbus" / "package.json"
-    if red.exists() and marker.exists():
-        return red
-    cache.mkdir(parents=True, exist_ok=True)
-    print(f"installing {NODE_RED} and {MODBUS_NODE} into {cache} (once)", flush=True)
-    try:
-        subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--omit=dev", "--prefix", str(cache)]
-            + [NODE_RED, MODBUS_NODE],
-            check=True,
-            timeout=900,
-            stdout=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise SystemExit(
-            f"npm install of {NODE_RED} into {cache} failed ({exc}): "
-            "install Node.js 18+ with npm and check the npm registry is reachable"
-        ) from None
-    return red
-
-
-def node_red_flow(ports: list[int], registers: int) -> list[dict]:
-    flow: list[dict] = [
-        {"id": "bench", "type": "tab", "label": "bench"},
-        {
-            "id": "compare",
-            "type": "function",
-            "z": "bench",
-            "name": "compare with previous read",
-            "func": COMPARE,
-            "outputs": 1,
-            "wires": [[]],
-        },
-        {
-            "id": "stats_in",
-            "type": "http in",
-            "z": "bench",
-            "url": "/stats",
-            "method": "get",
-            "upload": False,
-            "wires": [["stats"]],
-        },
-        {
-            "id": "stats",
-            "type": "function",
-            "z": "bench",
-            "func": STATS,
-            "outputs": 1,
-            "wires": [["stats_out"]],
-        },
-        {"id": "stats_out", "type": "http response", "z": "bench", "headers": {}, "wires": []},
-    ]
-    for i, port in enumerate(ports):
-        name = f"plc{i:02d}"
-        flow.append(
-            {
-                "id": f"client{i}",
-                "type": "modbus-client",
-                "name": name,
-                "clienttype": "tcp",
-                "bufferCommands": True,
-                "stateLogEnabled": False,
-                "queueLogEnabled": False,
-                "failureLogEnabled": False,
-                "tcpHost": "127.0.0.1",
-                "tcpPort": str(port),
-                "tcpType": "DEFAULT",
-                "unit_id": 1,
-                "commandDelay": 1,
-                "clientTimeout": 1000,
-                "reconnectOnTimeout": True,
-                "reconnectTimeout": 2000,
-                "parallelUnitIdsAllowed": True,
-            }
-        )
-        flow.append(
-            {
-                "id": f"read{i}",
-                "type": "modbus-read",
-                "z": "bench",
-                "name": name,
-                "topic": name,
-                "showStatusActivities": False,
-                "logIOActivities": False,
-                "showErrors": False,
-                "unitid": "1",
-                "dataType": "HoldingRegister",
-                "adr": "0",
-                "quantity": str(registers),
-                "rate": "1",
-                "rateUnit": "s",
-                "delayOnStart": False,
-                "startDelayTime": "",
-                "server": f"client{i}",
-                "useIOFile": False,
-                "ioFile": "",
-                "useIOForPayload": False,
-                "emptyMsgOnFail": False,
-                "wires": [["compare"], []],
-            }
-        )
-    return flow
-
-
-NODE_RED_SETTINGS = """module.exports = {{
-    uiHost: "127.0.0.1",
-    uiPort: {port},
-    httpAdminRoot: false,
-    httpNodeRoot: "/",
-    flowFile: "flows.json",
-    logging: {{ console: {{ level: "warn", metrics: false, audit: false }} }},
-    diagnostics: {{ enabled: false }},
-    externalModules: {{ autoInstall: false, palette: {{ allowInstall: false }} }},
-}};
-"""
-
 
 # -- measuring a process from outside ------------------------------------------
 
@@ -300,19 +149,6 @@ def run_ours(config_path: Path, seconds: float) -> dict[str, float]:
 # -- Node-RED ------------------------------------------------------------------
 
 
-def _stats(port: int, reset: bool = False) -> dict[str, dict[str, float]]:
-    url = f"http://127.0.0.1:{port}/stats" + ("?reset=1" if reset else "")
-    with urllib.request.urlopen(url, timeout=10) as answer:  # loopback only
-        return json.loads(answer.read())
-
-
-def _stats_or_none(port: int) -> dict[str, dict[str, float]] | None:
-    try:
-        return _stats(port)
-    except OSError:
-        return None
-
-
 def run_node_red(red: Path, ports: list[int], registers: int, seconds: float) -> dict[str, float]:
     (http_port,) = free_ports(1)
     with tempfile.TemporaryDirectory(prefix="bench-node-red-") as tmp:
@@ -325,21 +161,19 @@ def run_node_red(red: Path, ports: list[int], registers: int, seconds: float) ->
 
             def warm() -> bool:
                 if node.poll() is not None:
-                    raise SystemExit(f"Node-RED exited; its log: {user_dir / 'node-red.log'}")
-                stats = _stats_or_none(http_port)
-                return (
-                    bool(stats)
-                    and len(stats) == len(ports)
-                    and all(s["polls"] >= 2 for s in stats.values())
-                )
+                    log = (user_dir / "node-red.log").read_text("utf-8", "replace")
+                    raise SystemExit(f"Node-RED exited; the end of its log:\n{log[-2000:]}")
+                now = stats_or_none(http_port)
+                ready = bool(now) and len(now) == len(ports)
+                return ready and all(s["polls"] >= 2 for s in now.values())
 
             wait_for(warm, "Node-RED polling every PLC")
-            _stats(http_port, reset=True)
+            stats(http_port, reset=True)
             result = measure(node.pid, seconds)
-            stats = _stats(http_port)
+            counted = stats(http_port)
     names = [f"plc{i:02d}" for i in range(len(ports))]
     result.update(
-        polls([stats[n]["gap"] / 1000 for n in names], [int(stats[n]["polls"]) for n in names])
+        polls([counted[n]["gap"] / 1000 for n in names], [int(counted[n]["polls"]) for n in names])
     )
     return result
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from scada_bridge.poller.plc_loop import _sleep
+from scada_bridge.poller.sleep import sleep as _sleep
 
 
 def test_a_sleep_lasts_its_time():

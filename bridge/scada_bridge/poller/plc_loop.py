@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,10 +14,12 @@ from ..events import CLEARED, RAISED, NewEvent
 from ..plc.connect import driver_for
 from ..plc.driver import Driver
 from ..plc.planning import Read, Snapshot, plan_reads
-from ..plc.registers import BadBcd, Decoder, Test, condition_decoder, condition_test
+from ..plc.registers import BadBcd
 from ..store.plc_status import ERROR, PlcStatus
+from .conditions import Check, Edge, plan_checks
 from .mailbox import MailboxWatch
 from .sink import Key
+from .sleep import sleep as _sleep
 from .writer import Writer
 
 _logger = logging.getLogger(__name__)
@@ -35,86 +35,6 @@ class PlcDown(Exception):
     def __init__(self, state: str, message: str) -> None:
         super().__init__(message)
         self.state = state
-
-
-#: Who sleeps until each stop event, woken together when it is set (see :func:`_sleep`).
-_sleepers: weakref.WeakKeyDictionary[asyncio.Event, set[asyncio.Future[None]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    """Sleep, but wake at once when the poller is told to stop.
-
-    Every PLC sleeps once a poll: one future and one timer each, and one task per
-    ``stop`` that wakes them all. ``asyncio.wait_for(stop.wait(), ...)`` made a
-    task, a waiter and a cancellation per sleep: a sixth of the poller's CPU at
-    100 words a PLC once unchanged reads cost nothing (issue 23).
-    """
-    if seconds <= 0 or stop.is_set():
-        return
-    loop = asyncio.get_running_loop()
-    sleepers = _sleepers.get(stop)
-    if sleepers is None:
-        sleepers = _sleepers[stop] = set()
-        loop.create_task(_wake_on(stop, sleepers), name="plc loops: wake on stop")
-    waiter: asyncio.Future[None] = loop.create_future()
-    timer = loop.call_later(seconds, _wake, waiter)
-    sleepers.add(waiter)
-    try:
-        await waiter
-    finally:
-        timer.cancel()
-        sleepers.discard(waiter)
-
-
-def _wake(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
-
-
-async def _wake_on(stop: asyncio.Event, sleepers: set[asyncio.Future[None]]) -> None:
-    await stop.wait()
-    for waiter in list(sleepers):
-        _wake(waiter)
-
-
-@dataclass
-class _Edge:
-    """Debounce state of one condition."""
-
-    streak: int = 0
-    since: datetime | None = None
-
-
-@dataclass
-class _Check:
-    """One condition as the poll evaluates it: where its words sit in its block, its
-    decoding and test resolved once, its debounce state."""
-
-    index: int  # position in the configuration: events of one poll keep that order
-    cond: Condition
-    key: tuple[str, str]
-    start: int  # offset of the condition's first word in its block
-    end: int
-    decode: Decoder
-    test: Test
-    edge: _Edge
-
-
-@dataclass
-class _Block:
-    """One planned read, the conditions inside it, and the words it read last time.
-
-    While ``words`` are what the PLC sent last time and no debounce is counting
-    (``pending``), every condition of the block has already been evaluated on
-    exactly these words and is settled: evaluating them again would change nothing.
-    """
-
-    read: Read
-    checks: list[_Check]
-    words: list[int] | None = None
-    pending: bool = False
 
 
 class PlcLoop:
@@ -139,7 +59,7 @@ class PlcLoop:
         self.active: dict[tuple[str, str], str] = {
             (e, f): uid for (d, e, f), uid in active.items() if d == plc.name
         }
-        self.edges = {c.key: _Edge() for c in plc.conditions}
+        self.edges = {c.key: Edge() for c in plc.conditions}
         self.driver: Driver = driver_for(plc)
         self.reads = plan_reads(
             self._spans(),
@@ -148,7 +68,7 @@ class PlcLoop:
             max_bits=self.driver.max_bits,
             bit_areas=self.driver.bit_areas,
         )
-        self._blocks = self._plan_checks()
+        self._blocks = plan_checks(self.reads, plc.conditions, self.edges)
         self.cycles = 0
         self.last_cycle: float = 0.0  # seconds one poll (read + handling) took
         self.max_period: float = 0.0  # longest time between two successful polls
@@ -164,32 +84,6 @@ class PlcLoop:
         if self.plc.mailbox:  # the flag; the record is read whole when the flag is 0
             spans.append((self.plc.mailbox.area, self.plc.mailbox.flag, 1))
         return spans
-
-    def _plan_checks(self) -> list[_Block]:
-        """Each condition in the block that reads it, decoder and test resolved now."""
-        blocks = [_Block(read, []) for read in self.reads]
-        for index, cond in enumerate(self.plc.conditions):
-            width = cond.width
-            for block in blocks:
-                read = block.read
-                if read.area == cond.table and read.address <= cond.address:
-                    start = cond.address - read.address
-                    if start + width <= read.count:
-                        break
-            else:  # plan_reads covers every span whole: a bug if not
-                raise AssertionError(f"{cond.where} is not covered by the read plan {self.reads}")
-            check = _Check(
-                index,
-                cond,
-                cond.key,
-                start,
-                start + width,
-                condition_decoder(cond),
-                condition_test(cond),
-                self.edges[cond.key],
-            )
-            block.checks.append(check)
-        return [block for block in blocks if block.checks]
 
     # -- loop ----------------------------------------------------------------
 
@@ -304,7 +198,7 @@ class PlcLoop:
 
     def _evaluate(
         self,
-        checks: list[_Check],
+        checks: list[Check],
         words: list[int],
         now: datetime,
         events: list[tuple[int, NewEvent]],
