@@ -16,7 +16,7 @@ from ..plc.planning import Read
 from ..plc.registers import Decoder, Test, condition_decoder, condition_test
 
 
-@dataclass
+@dataclass(slots=True)
 class Edge:
     """Debounce state of one condition."""
 
@@ -24,7 +24,7 @@ class Edge:
     since: datetime | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Check:
     """One condition as the poll evaluates it: where its words sit in its block, its
     decoding and test resolved once, its debounce state."""
@@ -39,7 +39,7 @@ class Check:
     edge: Edge
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     """One planned read, the conditions inside it, and the words it read last time.
 
