@@ -70,6 +70,10 @@ class PlcLoop:
             bit_areas=self.driver.bit_areas,
         )
         self._blocks = plan_checks(self.reads, plc.conditions, self.edges)
+        # Each PLC polls at its own phase of its interval (from its name, stable across
+        # restarts): 1,000 PLCs are requests spread over the second, not one burst that
+        # made every PLC time out at once (issue 23). The first poll is still at once.
+        self._phase = zlib.crc32(plc.name.encode()) / 2**32 * plc.interval
         self.cycles = 0
         self.last_cycle: float = 0.0  # seconds one poll (read + handling) took
         self.max_period: float = 0.0  # longest time between two successful polls
@@ -91,9 +95,7 @@ class PlcLoop:
     async def run(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         backoff = self.backoff_initial
-        # Each PLC at its own phase of the interval (from its name): 1,000 PLCs are
-        # requests spread over the second, not one burst (issue 23).
-        next_at = loop.time() + zlib.crc32(self.plc.name.encode()) / 2**32 * self.plc.interval
+        next_at = loop.time()
         try:
             while not stop.is_set():
                 started = loop.time()
@@ -140,7 +142,9 @@ class PlcLoop:
                 if self._last_ok is not None:
                     self.max_period = max(self.max_period, started - self._last_ok)
                 self._last_ok = started
-                next_at += self.plc.interval
+                # The second poll comes at this PLC's phase, within one interval of the first.
+                next_at += self._phase or self.plc.interval
+                self._phase = 0.0
                 now = loop.time()
                 if next_at < now:
                     next_at = now
