@@ -88,3 +88,22 @@ def test_a_foreign_row_of_unknown_kind_does_not_end_an_active_failure(scada_uri,
 
     assert ("pump3", "raised") in _left(scada_conn)
     assert result.kept_active == 1
+
+
+def test_a_clear_stored_before_its_raise_goes_with_it_even_one_event_per_batch(
+    scada_uri, scada_conn
+):
+    """Kills `JOIN victims v ON v.kind = 'cleared'` -> `<>` (_BATCH_SQL): without the
+    join, the clear (lower id) goes alone in the first batch and its raise, no longer
+    ended by any clear, would stay forever as an active failure the poller restores."""
+    raise_ = raised("silo8", payload={"source": "condition"})
+    clear = cleared(raise_)
+    insert_events(scada_conn, [clear])
+    insert_events(scada_conn, [raise_])
+    _set_recorded(scada_conn, datetime.now(timezone.utc) - timedelta(days=40))
+    _everything_read(scada_conn)
+
+    result = prune(connect(scada_uri), DAYS, batch=1)
+
+    assert _left(scada_conn) == []
+    assert result.deleted == 2 and result.kept_active == 0
