@@ -11,6 +11,8 @@
 #   bash scripts/mutation.sh reader sink     only these (names as in MODULES)
 #   bash scripts/mutation.sh --odoo          the Odoo module's pull and ingest instead
 #   bash scripts/mutation.sh --odoo --sample 40   at most 40 of their mutants
+#   --fresh    forget the last run's results (default: go on where it stopped,
+#              re-testing only functions whose code changed); --no-sql: python only
 #
 # Two kinds of mutants, both run against the module's own tests only (TESTS):
 #   python  mutmut 3 (its own venv, pinned below): every operator, constant,
@@ -60,13 +62,15 @@ ORDER=(reader insert prune sink spool mailbox plc_loop events)
 ODOO=0
 SAMPLE=0
 SQL=1
+FRESH=0
 PICK=()
 while (($#)); do
     case "$1" in
         --odoo) ODOO=1 ;;
         --sample) SAMPLE="$2"; shift ;;
         --no-sql) SQL=0 ;;
-        -h | --help) sed -n '5,29p' "$0"; exit 0 ;;
+        --fresh) FRESH=1 ;;
+        -h | --help) sed -n '5,31p' "$0"; exit 0 ;;
         -*) echo "mutation: unknown option $1 (see --help)" >&2; exit 2 ;;
         *)
             if [[ -z "${FILE[$1]:-}" ]]; then
@@ -105,10 +109,13 @@ commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- bridge tests || 
 started="$(date -u +%Y-%m-%dT%H:%MZ)"
 for mod in "${PICK[@]}"; do
     work="$OUT/work/$mod"
-    rm -rf "$work"
+    ((FRESH)) && rm -rf "$work"
     mkdir -p "$work"
     # A copy laid out as mutmut expects (the package at the top), so the tests
-    # import the mutated copy and never the working tree's.
+    # import the mutated copy and never the working tree's. mutmut's state
+    # (mutants/) stays: a second run goes on where the last one stopped and
+    # re-tests the functions whose code or tests changed.
+    rm -rf "$work/scada_bridge" "$work/tests" "$work/sql-results.json"
     cp -r bridge/scada_bridge "$work/scada_bridge"
     cp -r tests "$work/tests"
     cp pytest.ini "$work/pytest.ini"
