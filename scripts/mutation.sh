@@ -70,7 +70,7 @@ while (($#)); do
         --sample) SAMPLE="$2"; shift ;;
         --no-sql) SQL=0 ;;
         --fresh) FRESH=1 ;;
-        -h | --help) sed -n '5,31p' "$0"; exit 0 ;;
+        -h | --help) sed -n '5,30p' "$0"; exit 0 ;;
         -*) echo "mutation: unknown option $1 (see --help)" >&2; exit 2 ;;
         *)
             if [[ -z "${FILE[$1]:-}" ]]; then
