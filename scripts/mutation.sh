@@ -127,7 +127,9 @@ for mod in "${PICK[@]}"; do
         echo "pytest_add_cli_args_test_selection="
         for t in ${TESTS[$mod]}; do echo "    $t"; done
         echo "pytest_add_cli_args="
-        printf '    %s\n' -p no:cacheprovider -o timeout=600
+        # A mutant can make a test wait for what never comes: each test stops at 180 s
+        # (the slowest takes ~30 s on a busy 2-core machine; pytest.ini says 300).
+        printf '    %s\n' -p no:cacheprovider -o timeout=180
         # Log lines and raised errors' messages are not mutated (words for a
         # person); other message text is counted apart by the report.
         echo "do_not_mutate_patterns="
