@@ -42,11 +42,11 @@ PY_TOOL="$ROOT/scripts/mutation_tool.py"
 # module -> its file under bridge/scada_bridge, and the tests that cover it, narrowest first.
 declare -A FILE TESTS
 FILE[reader]=store/reader.py
-TESTS[reader]="tests/store/test_reader.py tests/store/test_horizon.py tests/store/test_concurrency.py tests/store/test_prune.py tests/poller/test_outage.py"
+TESTS[reader]="tests/store/test_reader.py tests/store/test_cursor_text.py tests/store/test_horizon.py tests/store/test_concurrency.py tests/store/test_prune.py tests/poller/test_outage.py"
 FILE[insert]=store/insert.py
 TESTS[insert]="tests/store/test_schema.py tests/poller/test_spool.py tests/poller/test_sink.py"
 FILE[prune]=store/prune.py
-TESTS[prune]="tests/store/test_prune.py"
+TESTS[prune]="tests/store/test_prune.py tests/store/test_prune_boundaries.py"
 FILE[sink]=poller/sink.py
 TESTS[sink]="tests/poller/test_sink.py tests/poller/test_outage.py tests/poller/test_doorbell.py"
 FILE[spool]=poller/spool.py
