@@ -107,3 +107,19 @@ def test_a_clear_stored_before_its_raise_goes_with_it_even_one_event_per_batch(
 
     assert _left(scada_conn) == []
     assert result.deleted == 2 and result.kept_active == 0
+
+
+def test_the_kept_active_count_counts_old_failures_without_a_clear(scada_uri, scada_conn):
+    """Kills `AND NOT EXISTS` -> `AND EXISTS` and `c.raise_uid = e.event_uid` -> `<>`
+    (_KEPT_ACTIVE_SQL): the figure prune prints ("N old active failure(s) kept") must
+    count the old failure that is still active, whatever other clears the table holds."""
+    active = raised("mixer1", payload={"source": "condition"})
+    young = raised("mixer2", payload={"source": "condition"})
+    insert_events(scada_conn, [active, young, cleared(young)])
+    _set_recorded(scada_conn, datetime.now(timezone.utc) - timedelta(days=40), [active.event_uid])
+    _everything_read(scada_conn)
+
+    result = prune(connect(scada_uri), DAYS)
+
+    assert result.deleted == 0
+    assert result.kept_active == 1
