@@ -12,7 +12,8 @@
 #   bash scripts/mutation.sh --odoo          the Odoo module's pull and ingest instead
 #   bash scripts/mutation.sh --odoo --sample 40   at most 40 of their mutants
 #   --fresh    forget the last run's results (default: go on where it stopped,
-#              re-testing only functions whose code changed); --no-sql: python only
+#              re-testing only functions whose code changed); --no-sql: python
+#              mutants only; --no-python: SQL mutants only
 #
 # Two kinds of mutants, both run against the module's own tests only (TESTS):
 #   python  mutmut 3 (its own venv, pinned below): every operator, constant,
@@ -63,6 +64,7 @@ ODOO=0
 SAMPLE=0
 SQL=1
 FRESH=0
+PYTHON=1
 PICK=()
 while (($#)); do
     case "$1" in
@@ -70,7 +72,8 @@ while (($#)); do
         --sample) SAMPLE="$2"; shift ;;
         --no-sql) SQL=0 ;;
         --fresh) FRESH=1 ;;
-        -h | --help) sed -n '5,30p' "$0"; exit 0 ;;
+        --no-python) PYTHON=0 ;;
+        -h | --help) sed -n '5,31p' "$0"; exit 0 ;;
         -*) echo "mutation: unknown option $1 (see --help)" >&2; exit 2 ;;
         *)
             if [[ -z "${FILE[$1]:-}" ]]; then
@@ -145,6 +148,7 @@ for mod in "${PICK[@]}"; do
     t0=$(date +%s)
     # A timing test can fail once on a loaded machine; mutmut resumes where it stopped.
     for try in 1 2 3; do
+        ((PYTHON)) || break
         (cd "$work" && nice -n 19 "$VENV/bin/mutmut" run --max-children 1) >>"$work/mutmut.log" 2>&1
         rc=$?
         ((rc == 0)) && break
