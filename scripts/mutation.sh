@@ -43,7 +43,7 @@ PY_TOOL="$ROOT/scripts/mutation_tool.py"
 # module -> its file under bridge/scada_bridge, and the tests that cover it, narrowest first.
 declare -A FILE TESTS
 FILE[reader]=store/reader.py
-TESTS[reader]="tests/store/test_reader.py tests/store/test_cursor_text.py tests/store/test_cursor_ahead_message.py tests/store/test_horizon.py tests/store/test_concurrency.py tests/store/test_prune.py tests/poller/test_outage.py"
+TESTS[reader]="tests/store/test_reader.py tests/store/test_cursor_text.py tests/store/test_cursor_ahead_message.py tests/store/test_backlog_figures.py tests/store/test_horizon.py tests/store/test_concurrency.py tests/store/test_prune.py tests/poller/test_outage.py"
 FILE[insert]=store/insert.py
 TESTS[insert]="tests/store/test_schema.py tests/poller/test_spool.py tests/poller/test_sink.py"
 FILE[prune]=store/prune.py
