@@ -17,6 +17,7 @@ from . import (
     test_api_settings,
     test_failure_codes,
     test_i18n,
+    test_ingest_second_clear,
     test_maintenance_requests,
     test_manual_entry,
     test_plc_status,
