@@ -5,7 +5,9 @@ them was recorded and happened (the source form and the doctor show both).
 
 Kills ``Backlog(count, oldest_recorded, oldest_occurred, ...)`` with
 ``oldest_occurred`` -> ``None`` in ``backlog`` (scripts/mutation.sh,
-docs/testing.md): no test read ``oldest_occurred_at``.
+docs/testing.md): no test read ``oldest_occurred_at``; and, in ``_BACKLOG_SQL``,
+``FILTER (WHERE tx >= horizon.h AND recorded_at ...)`` with ``OR``, which dated a
+hold while nothing was held.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ def test_the_oldest_waiting_event_is_named_by_its_own_times(scada_conn):
     assert waiting.count == 3
     assert waiting.oldest_occurred_at == T0.replace(hour=T0.hour - 1)
     assert waiting.oldest_recorded_at == _recorded(scada_conn)[0]
+    # Nothing holds the horizon: nothing waits behind it, so no "held since" either.
+    assert (waiting.behind_horizon, waiting.oldest_behind_at, waiting.held_by) == (0, None, ())
 
     after = read_events(scada_conn, START).cursor
     done = backlog(scada_conn, after)
