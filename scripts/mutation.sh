@@ -45,7 +45,7 @@ declare -A FILE TESTS
 FILE[reader]=store/reader.py
 TESTS[reader]="tests/store/test_reader.py tests/store/test_cursor_text.py tests/store/test_cursor_ahead_message.py tests/store/test_backlog_figures.py tests/store/test_horizon.py tests/store/test_concurrency.py tests/store/test_prune.py tests/poller/test_outage.py"
 FILE[insert]=store/insert.py
-TESTS[insert]="tests/store/test_schema.py tests/poller/test_spool.py tests/poller/test_sink.py"
+TESTS[insert]="tests/store/test_insert_counts.py tests/store/test_schema.py tests/poller/test_spool.py tests/poller/test_sink.py"
 FILE[prune]=store/prune.py
 TESTS[prune]="tests/store/test_prune.py tests/store/test_prune_boundaries.py tests/store/test_prune_arguments.py"
 FILE[sink]=poller/sink.py
