@@ -23,6 +23,7 @@ from . import (
     test_failure_codes,
     test_failure_guard,
     test_i18n,
+    test_ingest_second_clear,
     test_maintenance_requests,
     test_manual_entry,
     test_plant_board,

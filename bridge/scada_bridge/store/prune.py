@@ -49,6 +49,7 @@ def _gone(t: str) -> str:
     return f"({_OLD.format(t=t)} AND {_PASSED.format(t=t)})"
 
 
+# e.id > %(after)s deletes what >= would: the row at `after` went in the batch before.
 _BATCH_SQL = f"""
     WITH victims AS (
         SELECT e.id, e.kind, e.raise_uid

@@ -165,6 +165,7 @@ _COLUMNS = ", ".join(f"{c}::text AS {c}" if c in _AS_TEXT else c for c in CONTRA
 # names the table's columns: a bare "tx" would sort by the text output column
 # of the same name, and '10000' < '9999' returned rows out of order (read twice,
 # or skipped for good) whenever the transaction counter passed a power of ten.
+# tx < h reads what tx <= h would: rows of h itself are invisible to this snapshot.
 _READ_SQL = f"""
     {HORIZON_CTE}
     SELECT {_COLUMNS}
@@ -177,6 +178,7 @@ _READ_SQL = f"""
 
 # Times outside what Python represents are left out of the oldest-event figures.
 _SANE = "BETWEEN '0001-01-02' AND '9999-12-30'"
+# tx >= h counts what tx > h would: rows of h itself are invisible (docs/testing.md).
 _BACKLOG_SQL = f"""
     {HORIZON_CTE}
     SELECT count(*),
