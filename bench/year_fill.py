@@ -78,7 +78,8 @@ SELECT 'SCADA: ' || c.code || ' on ' || e.scada_code,
           FROM bench_drawn
          GROUP BY equipment_id, failure_code_id, quarter) r
   JOIN bench_equipment e ON e.id = r.equipment_id
-  JOIN bench_code c ON c.id = r.failure_code_id
+  JOIN bench_code c ON c.id = r.failure_code_id;
+ANALYZE maintenance_request;
 """
 
 _FAILURES_SQL = """
