@@ -93,9 +93,12 @@ SELECT md5('raise' || t.n || %(tag)s)::uuid::text,
        e.scada_code, e.id, c.code, c.id, m.id,
        c.severity, 'Simulated failure ' || c.code,
        t.started_at,
-       LEAST(t.started_at + t.seconds * interval '1 second', %(now)s::timestamp),
-       COALESCE(round((LEAST(t.seconds, EXTRACT(EPOCH FROM %(now)s::timestamp - t.started_at))
-                       / 3600.0)::numeric, 2), 0),
+       -- LEAST ignores NULL: an active failure (no seconds) must stay without an end.
+       CASE WHEN t.seconds IS NOT NULL
+            THEN LEAST(t.started_at + t.seconds * interval '1 second', %(now)s::timestamp) END,
+       CASE WHEN t.seconds IS NULL THEN 0
+            ELSE round((LEAST(t.seconds, EXTRACT(EPOCH FROM %(now)s::timestamp - t.started_at))
+                        / 3600.0)::numeric, 2) END,
        CASE WHEN t.seconds IS NULL THEN 'active' ELSE 'cleared' END,
        'pull', s.id, 'plc-' || (e.idx %% 50), %(company)s, 1, 1, t.started_at, t.started_at,
        jsonb_build_object('register', 40001 + t.n %% 16, 'value', t.n %% 7)
@@ -278,6 +281,9 @@ def check(env, failures: int) -> dict[str, int]:
     counts = {
         "failures": Report.search_count([]),
         "active": Report.search_count([("state", "=", "active")]),
+        "active without end": Report.search_count(
+            [("state", "=", "active"), ("cleared_at", "=", False), ("duration", "=", 0)]
+        ),
         "with equipment": Report.search_count([("equipment_id", "!=", False)]),
         "with request": Report.search_count([("maintenance_request_id", "!=", False)]),
         "requests": env["maintenance.request"].search_count([("scada_request", "=", True)]),
@@ -291,6 +297,11 @@ def check(env, failures: int) -> dict[str, int]:
         raise RuntimeError(f"fill wrote {counts}, expected {failures} failures with equipment")
     if counts["with request"] != failures:
         raise RuntimeError(f"{failures - counts['with request']} failure(s) have no request")
+    if counts["active without end"] != counts["active"]:
+        raise RuntimeError(
+            f"{counts['active']} active failure(s), only "
+            f"{counts['active without end']} without an end and a duration"
+        )
     active_share = counts["active"] / failures
     if failures >= 10000 and not 0.005 < active_share < 0.02:
         raise RuntimeError(f"{active_share:.3%} of failures active, expected about 1 %")
