@@ -8,7 +8,8 @@ test:
 	bash scripts/test.sh
 
 # The whole chain on this machine without Docker (README "Embedded demo"):
-# needs PostgreSQL and an Odoo 18 tree at ODOO_PATH (default /opt/odoo18).
+# needs PostgreSQL; an Odoo 18 tree at ODOO_PATH (default /opt/odoo18), else
+# scripts/fetch-odoo.sh fetches the pinned one once into ~/.cache/scada-failure-bridge.
 demo: $(VENV)/bin/scada-bridge
 	$(VENV)/bin/python scripts/demo.py $(DEMO_ARGS)
 

@@ -21,6 +21,15 @@ prefork workers and 2 cron threads (:mod:`stack`). What each one proves:
 6. ``horizon``: a session that wrote and sits idle in transaction holds the reader's
    horizon: ``scada-bridge doctor`` names it within a minute, and every event waiting
    behind it arrives once it ends.
+7. ``prune-readers``: two readers with their own read-only roles, A stored everything,
+   B nothing: ``scada-bridge prune`` refuses while B's role registered no reader, keeps
+   every event once B is registered (position zero), refuses A's role moving B's
+   cursor, and deletes only after B recorded what it stored: B loses nothing.
+8. ``poison-rows``: rows a foreign writer can store but Odoo could not use (issue 18
+   points 1-3: times past year 9999 in a UTC+7 plant, infinity, a 5,000-deep payload,
+   3,200-character codes) among 10,000 good ones, pulled with the maintenance step on:
+   0 good rows lost, each bad row stored or rejected with its reason, the source never
+   in error.
 
 Run (PostgreSQL running, Odoo 18 at ODOO_PATH, default /opt/odoo18; about 8 minutes)::
 
@@ -562,7 +571,226 @@ def fault_horizon(stack: Stack, tmp: Path) -> Result:
     return Result("horizon", ok, result, time.monotonic() - t0)
 
 
-NEEDS_ODOO = {"odoo-kill", "pull-kill", "api-fuzz", "horizon"}
+# -- 7. prune with two readers, one of which has stored nothing ---------------------
+
+
+def _prune_cli(stack: Stack) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*BRIDGE, "prune", "--db", stack.scada_uri, "--older-than", "30"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def fault_prune_readers(stack: Stack, tmp: Path, events: int = 10) -> Result:
+    from scada_bridge import (
+        ReaderNotOwned,
+        migrate,
+        read_events,
+        record_reader_cursor,
+        register_reader,
+    )
+
+    t0 = time.monotonic()
+    tag = uuid.uuid4().hex[:6]
+    roles = {name: f"fault_reader_{name.lower()}_{tag}" for name in ("A", "B")}
+    owner = connect(stack.scada_uri, autocommit=True)
+    readers = {}
+    counts: dict[str, object] = {"events": events}
+    try:
+        now = datetime.now(timezone.utc)
+        old = [
+            NewEvent(kind="raised", equipment_code=f"old{i}", occurred_at=now, device="prune")
+            for i in range(events)
+        ]
+        insert_events(owner, old)
+        with owner.cursor() as cur:  # recorded 40 days ago, keeping their tx (trigger off)
+            cur.execute(
+                "ALTER TABLE scada.equipment_failure DISABLE TRIGGER equipment_failure_stamp_tx;"
+                "UPDATE scada.equipment_failure SET recorded_at = now() - interval '40 days'"
+                " WHERE device = 'prune';"
+                "ALTER TABLE scada.equipment_failure ENABLE ALWAYS TRIGGER "
+                "equipment_failure_stamp_tx"
+            )
+        for name, role in roles.items():
+            migrate(owner, readonly_role=role)
+            uri = f"{stack.scada_uri} host=127.0.0.1 port=5432 user={role}"
+            readers[name] = connect(uri, autocommit=True)
+        a, b = readers["A"], readers["B"]
+        register_reader(a, "A")
+        record_reader_cursor(a, "A", read_events(a, limit=events + 1000).cursor)
+
+        refused = _prune_cli(stack)  # B's role never registered a reader
+        counts["refused while B unregistered"] = (
+            refused.returncode == 1 and roles["B"] in refused.stderr
+        )
+        register_reader(b, "B")  # registered at position zero, nothing stored yet
+        kept = _prune_cli(stack)
+        left = scada_counts(stack.scada_db).get("raised", 0)
+        counts["kept for B at zero"] = left if kept.returncode == 0 else kept.stderr.strip()
+        try:  # A's role pushes B's cursor to the end
+            record_reader_cursor(a, "B", read_events(a, limit=events + 1000).cursor)
+            counts["A moved B's cursor"] = "yes"
+        except ReaderNotOwned:
+            counts["A moved B's cursor"] = "refused"
+        stored_by_b = read_events(b, limit=events + 1000)
+        counts["B read"] = len(stored_by_b.events)
+        record_reader_cursor(b, "B", stored_by_b.cursor)
+        _prune_cli(stack)
+        counts["left after B stored"] = scada_counts(stack.scada_db).get("raised", 0)
+    finally:
+        for conn in readers.values():
+            conn.close()
+        with owner.cursor() as cur:
+            for role in roles.values():
+                cur.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
+        owner.close()
+    ok = (
+        counts["refused while B unregistered"] is True
+        and counts["kept for B at zero"] == events
+        and counts["A moved B's cursor"] == "refused"
+        and counts["B read"] == events
+        and counts["left after B stored"] == 0
+    )
+    counts["lost"] = events - counts["B read"] if isinstance(counts["B read"], int) else "?"
+    return Result("prune-readers", ok, counts, time.monotonic() - t0)
+
+
+# -- 8. Poison rows among 10,000 good ones, the maintenance step on -----------------
+
+#: Rows of issue 18 points 1-3 a foreign writer can store: (what, columns, expected
+#: outcome). Times past year 9999 in the plant's zone are stored (and shown in UTC);
+#: what Odoo cannot hold is rejected with its reason.
+POISON = [
+    ("year 9999 in a UTC+7 plant", {"occurred_at": "9999-12-31 23:00:00+00"}, "stored"),
+    ("year 1", {"occurred_at": "0001-01-01 00:00:00+00"}, "stored"),
+    ("infinity", {"occurred_at": "infinity"}, "rejected"),
+    ("-infinity", {"occurred_at": "-infinity"}, "rejected"),
+    ("5,000-deep payload", {"payload": "[" * 5000 + "]" * 5000}, "rejected"),
+    ("3,200-char failure code", {"failure_code": "poison-code"}, "rejected"),
+    ("3,200-char equipment code", {"equipment_code": "poison-code"}, "rejected"),
+]
+
+
+def _poison_row(conn, columns: dict) -> str:
+    rng = random.Random(7)
+    row = {
+        "event_uid": str(uuid.uuid4()),
+        "kind": "raised",
+        "equipment_code": "poison1",
+        "failure_code": "POISON",
+        "severity": "critical",
+        "occurred_at": datetime.now(timezone.utc),
+        **columns,
+    }
+    for name, value in row.items():
+        if value == "poison-code":  # incompressible: past a btree entry's 2,704 bytes
+            row[name] = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=3200))
+    names = list(row)
+    with conn.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO scada.equipment_failure ({', '.join(names)}) VALUES "
+            f"({', '.join('%s::jsonb' if n == 'payload' else '%s' for n in names)})",
+            [row[n] for n in names],
+        )
+    return row["event_uid"]
+
+
+def fault_poison_rows(stack: Stack, tmp: Path, good: int = 10_000) -> Result:
+    t0 = time.monotonic()
+    # The plant in Asia/Jakarta (UTC+7), a request and an alert for every failure.
+    query(
+        stack.odoo_db,
+        "UPDATE ir_config_parameter SET value = 'Asia/Jakarta'"
+        " WHERE key = 'scada_failure_report.plant_tz' RETURNING id",
+    ) or query(
+        stack.odoo_db,
+        "INSERT INTO ir_config_parameter (key, value)"
+        " VALUES ('scada_failure_report.plant_tz', 'Asia/Jakarta') RETURNING id",
+    )
+    query(
+        stack.odoo_db,
+        "UPDATE res_company SET scada_request_min_severity = 'low',"
+        " scada_alert_min_severity = 'low' RETURNING id",
+    )
+    stack.stop("odoo")  # the workers' caches
+    stack.start_odoo()
+    now = datetime.now(timezone.utc)
+    conn = connect(stack.scada_uri)
+    expected: dict[str, str] = {}
+    good_uids: list[str] = []
+    try:
+        for start in range(0, good, 2000):
+            events = [
+                NewEvent(
+                    kind="raised",
+                    equipment_code=f"good{i % 50}",
+                    failure_code="GOOD",
+                    description=f"good event {i}",
+                    severity="low",
+                    occurred_at=now - timedelta(seconds=good - i),
+                    device="good",
+                )
+                for i in range(start, min(good, start + 2000))
+            ]
+            insert_events(conn, events)
+            good_uids += [e.event_uid for e in events]
+            conn.commit()
+            # The poison among them: one kind per slice, each its own writer transaction.
+            _what, columns, outcome = POISON[(start // 2000) % len(POISON)]
+            expected[_poison_row(conn, columns)] = outcome
+            conn.commit()
+        for _what, columns, outcome in POISON[good // 2000 :]:
+            expected[_poison_row(conn, columns)] = outcome
+            conn.commit()
+    finally:
+        conn.close()
+    states: set[str] = set()
+
+    def done() -> bool:
+        stack.ring()
+        states.update(s for (s,) in query(stack.odoo_db, "SELECT state FROM scada_source"))
+        read = (
+            query(
+                stack.odoo_db,
+                "SELECT count(*) FROM scada_failure_report WHERE event_uid = ANY(%s)",
+                (good_uids + list(expected),),
+            )[0][0]
+            + query(stack.odoo_db, "SELECT count(*) FROM scada_rejected_row")[0][0]
+        )
+        return read >= good + len(expected)
+
+    wait_until("10,000 good rows and the poison pulled", done, 900, 1.0)
+
+    def run_ended() -> bool:  # its state is written when the run ends
+        states.update(s for (s,) in query(stack.odoo_db, "SELECT state FROM scada_source"))
+        return "ok" in states or "error" in states
+
+    wait_until("the pull run to end", run_ended, 300, 1.0)
+    stored = {u for (u,) in query(stack.odoo_db, "SELECT event_uid FROM scada_failure_report")}
+    rejected = dict(query(stack.odoo_db, "SELECT event_uid, reason FROM scada_rejected_row"))
+    lost = len([u for u in good_uids if u not in stored])
+    wrong = [
+        u
+        for u, outcome in expected.items()
+        if (outcome == "stored" and u not in stored)
+        or (outcome == "rejected" and not rejected.get(u))
+    ]
+    counts = {
+        "good": good,
+        "poison": len(expected),
+        "good lost": lost,
+        "poison stored": len([u for u in expected if u in stored]),
+        "poison rejected with a reason": len([u for u in expected if rejected.get(u)]),
+        "not as expected": len(wrong),
+        "source states seen": "/".join(sorted(states)),
+    }
+    ok = lost == 0 and not wrong and "error" not in states
+    return Result("poison-rows", ok, counts, time.monotonic() - t0)
+
+
+NEEDS_ODOO = {"odoo-kill", "pull-kill", "api-fuzz", "horizon", "poison-rows"}
 
 FAULTS = {
     "odoo-kill": fault_odoo_kill,
@@ -571,6 +799,8 @@ FAULTS = {
     "pull-kill": fault_pull_kill,
     "api-fuzz": fault_api_fuzz,
     "horizon": fault_horizon,
+    "poison-rows": fault_poison_rows,
+    "prune-readers": fault_prune_readers,
 }
 
 
@@ -591,7 +821,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.scada()
         if set(chosen) & NEEDS_ODOO:
-            stack.odoo(workers=2, cron_threads=2)
+            # The poison rows' equipment: requests and alerts are opened for it.
+            stack.odoo(workers=2, cron_threads=2, equipment="poison1=Poison line")
         print(
             f"faults: Odoo at {stack.odoo_url} (2 workers, 2 cron threads), logs in {tmp}",
             flush=True,

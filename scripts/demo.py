@@ -8,14 +8,16 @@ PLC simulator --Modbus TCP--> poller --> SCADA PostgreSQL <-- Odoo 18 (scheduled
 
 1. creates and migrates a SCADA database, starts `scada-bridge simulate` with a
    scenario (failures happen by themselves) and `scada-bridge poll`;
-2. with an Odoo 18 tree at ODOO_PATH: creates an Odoo database with the module
+2. with an Odoo 18 tree (at ODOO_PATH, else fetched once by scripts/fetch-odoo.sh
+   into ~/.cache/scada-failure-bridge): creates an Odoo database with the module
    and a source pointing at the SCADA database, starts Odoo on a free port,
    waits (bounded) until the failures are in Odoo, prints them with the URL and
    the login, and runs `scada-bridge doctor` against it all;
 3. runs until Ctrl-C (or SIGTERM), then stops every process it started (each in
    its own process group), drops its databases and leaves nothing running.
 
-Without an Odoo tree it runs the PLC -> SCADA half and says what is missing.
+Without an Odoo tree, and none could be fetched, it runs the PLC -> SCADA half
+and says in one line what failed and how to point it at an existing tree.
 
 PostgreSQL is reached the libpq way (PGHOST, PGPORT, PGUSER; default the local
 socket as your OS user, which must be allowed to create databases). Odoo
@@ -346,14 +348,8 @@ def run(args: argparse.Namespace, procs: Processes, tmp: Path, cleanup: list) ->
     for kind, equipment, code, description, device, _ in rows:
         print(f"    {kind:8} {equipment:8} {code or '':16} {device or '':6} {description or ''}")
 
-    odoo_path = Path(args.odoo_path)
-    if not (odoo_path / "odoo-bin").is_file():
-        say(
-            f"no Odoo 18 tree at ODOO_PATH={odoo_path} (odoo-bin missing), so the Odoo half "
-            "does not run. To get it: git clone --depth 1 -b 18.0 "
-            "https://github.com/odoo/odoo.git and set ODOO_PATH to it, then "
-            "make demo again (scripts/odoo-env.sh builds Odoo's Python on first use)."
-        )
+    odoo_path = find_odoo(Path(args.odoo_path))
+    if odoo_path is None:
         shown = [len(rows)]
 
         def print_new_events() -> None:
@@ -576,6 +572,29 @@ def run(args: argparse.Namespace, procs: Processes, tmp: Path, cleanup: list) ->
             )
 
     return _hold(args, procs, print_new_failures, code=0 if doctor.returncode == 0 else 1)
+
+
+def find_odoo(odoo_path: Path) -> Path | None:
+    """The Odoo 18.0 tree to run: ``odoo_path``, else one scripts/fetch-odoo.sh
+    fetched (now or earlier); None, after its one line saying why, when there is none."""
+    if not (odoo_path / "odoo-bin").is_file():
+        say(
+            f"no Odoo tree at ODOO_PATH={odoo_path}: looking for one fetched earlier, "
+            "else fetching it"
+        )
+    found = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "fetch-odoo.sh")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ODOO_PATH": str(odoo_path)},
+        timeout=3600,
+    )
+    for line in found.stderr.strip().splitlines():
+        say(line.removeprefix("odoo: "))
+    if found.returncode != 0:
+        say("so the Odoo half does not run (scripts/odoo-env.sh builds Odoo's Python on first use)")
+        return None
+    return Path(found.stdout.strip().splitlines()[-1])
 
 
 def _hold(args: argparse.Namespace, procs: Processes, tick: Callable[[], None], code: int = 0):

@@ -3,10 +3,11 @@
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl)
 """JUnit XML for the test command: every tier is counted from these files.
 
-    junit.py case FILE SUITE NAME -- COMMAND [ARG...]
+    junit.py case FILE SUITE NAME [--skip-exit N] -- COMMAND [ARG...]
         run COMMAND (its output goes to stderr), add one test case NAME to the
-        suite in FILE: passed when COMMAND exits 0, failed otherwise (the
-        output is the failure's text); exits with COMMAND's status.
+        suite in FILE: passed when COMMAND exits 0, skipped when it exits N
+        (the output's last line is the reason), failed otherwise (the output is
+        the failure's text); exits with COMMAND's status.
     junit.py skip FILE SUITE NAME MESSAGE
         add one skipped test case.
     junit.py fail FILE SUITE NAME MESSAGE
@@ -65,7 +66,9 @@ def _add(path: Path, suite_name: str, case: str, seconds: float, outcome: str, t
     tree.write(path, encoding="utf-8", xml_declaration=True)
 
 
-def _case(path: Path, suite: str, name: str, command: list[str]) -> int:
+def _case(
+    path: Path, suite: str, name: str, command: list[str], skip_exit: int | None = None
+) -> int:
     started = time.monotonic()
     try:
         done = subprocess.run(
@@ -78,6 +81,8 @@ def _case(path: Path, suite: str, name: str, command: list[str]) -> int:
     output = done.stdout.decode("utf-8", "replace")
     sys.stderr.write(output)
     outcome = "passed" if done.returncode == 0 else "failed"
+    if skip_exit is not None and done.returncode == skip_exit:
+        outcome = "skipped"
     _add(path, suite, name, time.monotonic() - started, outcome, output)
     return done.returncode
 
@@ -110,6 +115,8 @@ def main(argv: list[str]) -> int:
         return 0
     if len(argv) >= 6 and argv[0] == "case" and argv[4] == "--":
         return _case(Path(argv[1]), argv[2], argv[3], argv[5:])
+    if len(argv) >= 8 and argv[0] == "case" and argv[4] == "--skip-exit" and argv[6] == "--":
+        return _case(Path(argv[1]), argv[2], argv[3], argv[7:], skip_exit=int(argv[5]))
     if len(argv) == 5 and argv[0] in ("skip", "fail"):
         outcome = "skipped" if argv[0] == "skip" else "failed"
         _add(Path(argv[1]), argv[2], argv[3], 0.0, outcome, argv[4])

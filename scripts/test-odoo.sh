@@ -7,14 +7,16 @@
 # Odoo, real HTTP server, real PostgreSQL) and write JUnit XML. Prints one line
 # "odoo: N passed, N failed, N skipped", counted from that XML.
 #
-#   ODOO_PATH         Odoo 18 source tree (default /opt/odoo18; README "Odoo tier")
+#   ODOO_PATH         Odoo 18 source tree (default /opt/odoo18; README "Odoo tier"); when
+#                     it holds none, scripts/fetch-odoo.sh fetches one once (SCADA_ODOO_SOURCE,
+#                     SCADA_ODOO_COMMIT, SCADA_ODOO_CACHE) or says in one line why it cannot
 #   SCADA_ODOO_TESTS  pytest arguments selecting tests (default: all of the module's),
 #                     e.g. "-k TestPull" or "addons/scada_failure_report/tests/test_pull.py"
 #   SCADA_ODOO_TAGS   the old focus, still understood: /scada_failure_report:TestPull or
 #                     /scada_failure_report:TestPull.test_clear_closes_its_report
 #   SCADA_ODOO_JUNIT  where the JUnit XML goes (default /tmp/<db>.xml)
 #   SCADA_ODOO_LOG    Odoo's log: the install's, then the tests' warnings (default /tmp/<db>.log)
-# Exit: 0 passed, 1 failed, 4 skipped (no Odoo tree).
+# Exit: 0 passed, 1 failed, 4 skipped (no Odoo tree, none fetched).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -49,17 +51,28 @@ summary() {  # the one result line, from the JUnit XML only
 }
 
 if [[ ! -f "$ODOO_PATH/odoo-bin" ]]; then
+    echo "odoo: no Odoo tree at ODOO_PATH=$ODOO_PATH: scripts/fetch-odoo.sh looks for one fetched earlier, else fetches it (minutes, once)" >&2
+fi
+FETCH_LOG="$(mktemp /tmp/scada-odoo-fetch.XXXXXX)"
+if FOUND="$(bash "$ROOT/scripts/fetch-odoo.sh" 2>"$FETCH_LOG")"; then
+    cat "$FETCH_LOG" >&2
+    rm -f "$FETCH_LOG"
+    ODOO_PATH="$FOUND"
+else
+    why="$(tail -1 "$FETCH_LOG")"
+    rm -f "$FETCH_LOG"
     cat >&2 <<BANNER
 ################################################################################
-##  ODOO TIER SKIPPED: no Odoo 18 tree at ODOO_PATH=$ODOO_PATH
-##  The module's tests did NOT run. Export an Odoo 18.0 community tree there
-##  (or set ODOO_PATH): see README.md, section "Odoo tier".
+##  ODOO TIER SKIPPED: the module's tests did NOT run.
+##  $why
+##  See README.md, section "Odoo tier".
 ################################################################################
 BANNER
-    python3 "$JUNIT_PY" skip "$JUNIT" odoo "ODOO TIER SKIPPED" "no Odoo 18 tree at ODOO_PATH=$ODOO_PATH"
+    python3 "$JUNIT_PY" skip "$JUNIT" odoo "ODOO TIER SKIPPED" "$why"
     summary
     exit 4
 fi
+export ODOO_PATH
 
 if ! PY="$(bash "$ROOT/scripts/odoo-env.sh")"; then
     python3 "$JUNIT_PY" fail "$JUNIT" odoo "Odoo's Python environment" \
@@ -123,7 +136,7 @@ installed=$(date +%s)
 # The module's tests, every kind (TransactionCase and HttpCase) under pytest-odoo:
 # --odoo-http starts Odoo's threaded HTTP server on a free port for HttpCase.
 echo "odoo: running the module's tests with pytest-odoo on $DB (JUnit: $JUNIT)" >&2
-(cd "$ROOT" && PYTHONPATH="$PYTHONPATH:$ROOT/scripts/pytest_plugins" timeout 1800 "$PY" -m pytest -p no:cacheprovider -p odoo_thread_dbname -q -rfEs --junitxml="$JUNIT" \
+(cd "$ROOT" && PYTHONPATH="$PYTHONPATH:$ROOT/scripts/pytest_plugins" timeout 1800 "$PY" -m pytest -p no:cacheprovider -p odoo_thread_dbname -p odoo_browser_wait -q -rfEs --junitxml="$JUNIT" \
     --odoo-database="$DB" --odoo-addons-path="$ADDONS" --odoo-http \
     --odoo-extra="data-dir=$DATA_DIR" --odoo-extra="http-interface=127.0.0.1" \
     --odoo-extra="max-cron-threads=0" --odoo-extra="logfile=$LOG" --odoo-log-level=warn \

@@ -45,3 +45,13 @@ def insert_raw(conn, **columns) -> int:
             list(columns.values()),
         )
         return cur.fetchone()[0]
+
+
+def without_tx_stamp(statement: str) -> str:
+    """``statement`` run with migration 0004's tx trigger off, in one transaction: how a
+    restore (rows loaded before the trigger exists) or a test's back-dating looks."""
+    return (
+        "ALTER TABLE scada.equipment_failure DISABLE TRIGGER equipment_failure_stamp_tx; "
+        f"{statement}; "
+        "ALTER TABLE scada.equipment_failure ENABLE ALWAYS TRIGGER equipment_failure_stamp_tx"
+    )

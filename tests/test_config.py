@@ -212,6 +212,10 @@ BAD = {
         GOOD + "\nthis is not toml\n",
         "not valid TOML: ",
     ),
+    "equipment longer than an event's code may be": (
+        _cond(equipment='"' + "e" * 129 + '"'),
+        "condition[0].equipment: is 129 characters long, more than the 128 allowed",
+    ),
 }
 
 

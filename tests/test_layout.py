@@ -35,6 +35,7 @@ LAYERS = {
     "poller": 3,
     "doctor": 3,
     "simulator": 3,
+    "deploy": 3,  # the service unit (systemd), built from a configuration
     "cli": 4,
     "__init__": 5,
 }

@@ -1,7 +1,8 @@
 """scada_bridge: carry PLC equipment failures into SCADA PostgreSQL, and on to Odoo.
 
-The reader side (``read_events``, ``backlog``, ``check_source``, ``read_status``)
-is what Odoo imports; nothing in this package imports Odoo.
+The reader side (``read_events``, ``backlog``, ``check_source``, ``read_status``,
+``register_reader``, ``record_reader_cursor``) is what Odoo imports; nothing in
+this package imports Odoo.
 """
 
 from ._version import __version__ as __version__
@@ -16,6 +17,7 @@ from .errors import (
     HostUnknown,
     PlcError,
     PruneRefused,
+    ReaderNotOwned,
     ScadaBridgeError,
     SchemaMissing,
     SchemaVersionMismatch,
@@ -27,6 +29,7 @@ from .events import (
     KINDS,
     RAISED,
     SEVERITIES,
+    TEXT_LIMITS,
     Event,
     NewEvent,
     event_fields,
@@ -40,7 +43,13 @@ from .store.horizon import HorizonHolder, horizon_holders
 from .store.insert import insert_events
 from .store.plc_status import PlcStatusRow, read_status
 from .store.reader import START, Backlog, Batch, Cursor, RejectedRow, backlog, read_events
-from .store.reader_cursor import ReaderCursor, reader_cursors, record_reader_cursor
+from .store.reader_cursor import (
+    ReaderCursor,
+    reader_cursors,
+    record_reader_cursor,
+    register_reader,
+)
+from .store.reread import Reread, reread_rows
 from .store.schema import SCHEMA_VERSION, check_schema, current_version, migrate
 
 __all__ = [
@@ -51,6 +60,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SEVERITIES",
     "START",
+    "TEXT_LIMITS",
     "AuthenticationFailed",
     "Backlog",
     "Batch",
@@ -69,7 +79,9 @@ __all__ = [
     "PlcStatusRow",
     "PruneRefused",
     "ReaderCursor",
+    "ReaderNotOwned",
     "RejectedRow",
+    "Reread",
     "ScadaBridgeError",
     "SchemaMissing",
     "SchemaVersionMismatch",
@@ -91,5 +103,7 @@ __all__ = [
     "read_events",
     "read_status",
     "reader_cursors",
+    "reread_rows",
     "record_reader_cursor",
+    "register_reader",
 ]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from ._version import __version__
+from .deploy.command import add_parser as add_service_parser
 from .errors import ConfigError, ScadaBridgeError
 
 _logger = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def _cmd_prune(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
     from .store.connection import connect
-    from .store.prune import prune
+    from .store.prune import delete_reader_statement, prune
 
     if args.older_than <= 0:
         raise ConfigError(f"--older-than {args.older_than:g}: give a number of days above 0")
@@ -136,15 +137,16 @@ def _cmd_prune(args: argparse.Namespace) -> int:
     )
     for reader in result.readers:
         days = (now - reader.updated_at).total_seconds() / 86400
+        never = " (registered, nothing recorded yet)" if reader.cursor.tx == 0 else ""
         print(
-            f"reader {reader.reader!r}: cursor {reader.cursor}, recorded "
+            f"reader {reader.reader!r}: cursor {reader.cursor}{never}, recorded "
             f"{days:.1f} day(s) ago by {reader.recorded_by!r}"
         )
         if days > args.older_than:
             print(
-                f"  -> it has not read for longer than --older-than, so events after its "
-                f"cursor are kept; if that reader is gone: DELETE FROM scada.reader_cursor "
-                f"WHERE reader = '{reader.reader}'"
+                "  -> it has not read for longer than --older-than, so events after its "
+                "cursor are kept; if that reader is gone, as the schema owner: "
+                + delete_reader_statement(reader.reader)
             )
     if result.kept_active:
         print(
@@ -251,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="delete old events every registered reader has passed (bounded storage)",
         description="Delete events recorded more than DAYS days ago that every reader in "
         "scada.reader_cursor has passed, in short batches that never block the poller. "
-        "Still-active failures are kept. Refuses when no reader is registered, unless --force.",
+        "Still-active failures are kept. Refuses when no reader is registered, or when a role "
+        "that can read events registered no reader, unless --force.",
     )
     _add_db(p)
     p.add_argument(
@@ -260,7 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--force",
         action="store_true",
-        help="with no reader registered, delete by age alone (events nobody read are lost)",
+        help="with no reader registered, delete by age alone; with readers, ignore roles "
+        "that can read events but registered no reader (events they did not read are lost)",
     )
     p.add_argument(
         "--batch", type=int, default=1000, metavar="N", help="events per transaction (1000)"
@@ -342,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_simulate)
 
+    add_service_parser(sub)
     return parser
 
 

@@ -16,6 +16,7 @@ One tree, so a caller can catch as widely or as narrowly as it needs::
      |    +-- CursorAhead             the cursor (or stored rows) is beyond this server's
      |                                transaction ids: the database was restored or moved
      |    +-- PruneRefused            prune cannot know what every reader has passed
+     |    +-- ReaderNotOwned          a reader's cursor belongs to another role
      +-- PlcError                     the hop to one PLC (Modbus TCP or Omron FINS)
           +-- PlcUnreachable          no connection, no answer in time, I/O error
           +-- PlcRefused              the PLC answered with an error (Modbus
@@ -107,6 +108,19 @@ class PruneRefused(DatabaseError):
     """``prune`` cannot know which events every reader has passed."""
 
     reason = "prune_refused"
+
+
+class ReaderNotOwned(DatabaseError):
+    """A reader's row in ``scada.reader_cursor`` was registered by another role: only
+    that role may move its cursor (a DBA resets it by deleting the row)."""
+
+    reason = "reader_not_owned"
+
+    def __init__(self, message: str, *, reader: str, owner: str) -> None:
+        super().__init__(message)
+        #: The reader's name, and the role it belongs to.
+        self.reader = reader
+        self.owner = owner
 
 
 class PlcError(ScadaBridgeError):

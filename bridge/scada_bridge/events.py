@@ -23,6 +23,25 @@ CLEARED = "cleared"
 KINDS = (RAISED, CLEARED)
 SEVERITIES = ("low", "medium", "high", "critical")
 
+#: Longest text (in characters) accepted per field, one rule for every way in:
+#: the reader (a longer code or text in the table is a rejected row), the push
+#: API's parser, :class:`NewEvent`. Odoo indexes codes (a btree entry holds
+#: about 2,700 bytes), so a 3,200-character code must never reach it. The push
+#: API also bounds its request-only fields (``date``, ``duration``) here.
+TEXT_LIMITS = {
+    "event_uid": 64,
+    "raise_uid": 64,
+    "kind": 16,
+    "equipment_code": 128,
+    "failure_code": 128,
+    "description": 4000,
+    "severity": 16,
+    "occurred_at": 64,
+    "date": 64,
+    "device": 128,
+    "duration": 16,
+}
+
 
 #: What an event carries from its first writer all the way into Odoo (the
 #: table's own bookkeeping - id, recorded_at, tx - stays behind).
@@ -102,10 +121,25 @@ def event_problems(event: Mapping[str, Any]) -> list[Problem]:
     the reader, :class:`NewEvent`, the push API, Odoo's ingest. Each reason is
     a phrase that names its field, so reasons joined by :func:`describe` read
     as one line.
+
+    Texts longer than :data:`TEXT_LIMITS` are refused, never cut: a code cut
+    short would name another piece of equipment, and a description is refused
+    for the same length the push API refuses (over 4,000 characters), so an
+    event reads the same whichever way it comes.
     """
     problems: list[Problem] = []
+    for name in _LIMITED:
+        value = event.get(name)
+        if isinstance(value, str) and len(value) > TEXT_LIMITS[name]:
+            problems.append(
+                (
+                    name,
+                    f"{name} is longer than {TEXT_LIMITS[name]} characters ({len(value):,})",
+                )
+            )
+    too_long = {name for name, _reason in problems}  # not quoted again below
     kind = event.get("kind")
-    if kind not in KINDS:
+    if kind not in KINDS and "kind" not in too_long:
         problems.append(("kind", f"unknown kind {kind!r} (expected 'raised' or 'cleared')"))
     equipment_code = event.get("equipment_code")
     if not isinstance(equipment_code, str) or not equipment_code.strip():
@@ -122,7 +156,7 @@ def event_problems(event: Mapping[str, Any]) -> list[Problem]:
     if kind == RAISED and raise_uid:
         problems.append(("raise_uid", "a 'raised' event must not have a raise_uid"))
     severity = event.get("severity")
-    if severity is not None and severity not in SEVERITIES:
+    if severity is not None and severity not in SEVERITIES and "severity" not in too_long:
         problems.append(
             (
                 "severity",
@@ -132,7 +166,32 @@ def event_problems(event: Mapping[str, Any]) -> list[Problem]:
     occurred_at = event.get("occurred_at")
     if not isinstance(occurred_at, datetime) or occurred_at.tzinfo is None:
         problems.append(("occurred_at", "occurred_at must be a time with a time zone"))
+    if _depth(event.get("payload")) > MAX_PAYLOAD_DEPTH:
+        problems.append(("payload", f"payload is nested more than {MAX_PAYLOAD_DEPTH} levels deep"))
     return problems
+
+
+#: Deepest nesting of lists and objects an event's payload may have: every
+#: program after the reader (Odoo's JSON fields, its views) recurses through it.
+MAX_PAYLOAD_DEPTH = 100
+
+
+def _depth(value: Any) -> int:
+    """How deep lists and dicts nest in ``value``, without recursion (a scalar is 0)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            deepest = max(deepest, level)
+            if level > MAX_PAYLOAD_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+#: The event fields :func:`event_problems` bounds by :data:`TEXT_LIMITS`.
+_LIMITED = ("kind", "equipment_code", "failure_code", "description", "severity", "device")
 
 
 def describe(problems: list[Problem]) -> str:

@@ -250,8 +250,8 @@ def _plan_nodes(plan: dict) -> list[dict]:
 
 
 def test_start_finds_the_active_failures_through_the_index(tmp_path, scada_uri, scada_conn):
-    """The poller's start reads its devices' open raises by migration 0003's partial index,
-    not by scanning every event (a plant's history grows for years)."""
+    """The poller's start reads its devices' open raises from scada.active_condition
+    (migration 0004), never by scanning every event (a plant's history grows for years)."""
     with scada_conn.cursor() as cur:
         # History: 20,000 condition raise/clear pairs of other PLCs, 200 of this one,
         # mailbox records, and one raise of this PLC still active.
@@ -280,9 +280,10 @@ def test_start_finds_the_active_failures_through_the_index(tmp_path, scada_uri, 
         cur.execute("EXPLAIN (FORMAT JSON) " + _ACTIVE_SQL, (["plc1"],))
         plan = cur.fetchone()[0][0]["Plan"]
     nodes = _plan_nodes(plan)
-    scanned = {n.get("Index Name") for n in nodes if n.get("Relation Name") == "equipment_failure"}
-    assert "equipment_failure_condition_raise_idx" in scanned, plan
-    assert not [n for n in nodes if n["Node Type"] == "Seq Scan"], plan
+    relations = {n.get("Relation Name") for n in nodes}
+    assert "active_condition" in relations, plan
+    history = [n for n in nodes if n.get("Relation Name") == "equipment_failure"]
+    assert not [n for n in history if n["Node Type"] == "Seq Scan"], plan
     sink = _sink(scada_uri, tmp_path)
     sink.start(["plc1"])
     sink.close()

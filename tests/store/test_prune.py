@@ -23,17 +23,20 @@ from scada_bridge import (
 from scada_bridge.cli import main as cli
 from scada_bridge.store.prune import _BATCH_SQL, prune
 
-from tests.helpers import cleared, raised
+from tests.helpers import cleared, raised, without_tx_stamp
 
 DAYS = timedelta(days=30)
 
 
 def _age(conn, uids, days: int = 40) -> None:
-    """Make events look recorded ``days`` ago (recorded_at is the table's default)."""
+    """Make events look recorded ``days`` ago (recorded_at is the table's default),
+    without the new tx an UPDATE gets (it would move them after every reader)."""
     with conn.cursor() as cur:
         cur.execute(
-            "UPDATE scada.equipment_failure SET recorded_at = now() - %s * interval '1 day' "
-            "WHERE event_uid::text = ANY(%s)",
+            without_tx_stamp(
+                "UPDATE scada.equipment_failure SET recorded_at = now() - %s * interval '1 day' "
+                "WHERE event_uid::text = ANY(%s)"
+            ),
             (days, [str(u) for u in uids]),
         )
 

@@ -143,7 +143,7 @@ def test_migrate_refuses_a_newer_schema_and_changes_nothing(scada_uri):
     with conn.cursor() as cur:
         cur.execute("INSERT INTO scada.schema_version VALUES (%s, 'from_the_future')", (99,))
         # What a newer scada-bridge might have dropped: migrate must not put it back.
-        cur.execute("DROP INDEX scada.equipment_failure_condition_raise_idx")
+        cur.execute("DROP INDEX scada.active_condition_device_idx")
     conn.commit()
     before = _catalog(conn)
     assert any(line.startswith("index CREATE UNIQUE INDEX") for line in before)
@@ -203,6 +203,9 @@ def test_writer_role_appends_events_and_upserts_status_and_nothing_else(scada_ur
             "INSERT INTO scada.schema_version VALUES (99, 'x')",
             "CREATE TABLE scada.mine (x int)",
             "SELECT scada.record_reader_cursor('poller', '1', 1)",
+            "SELECT scada.register_reader('poller')",
+            "DELETE FROM scada.active_condition",
+            "INSERT INTO scada.active_condition VALUES (gen_random_uuid(), 1, 'p', 'e', 'f')",
             "DELETE FROM scada.reader_cursor",
         ]
         for statement in refused:

@@ -20,6 +20,7 @@ from scada_bridge.events import (
     CLEARED,
     EVENT_FIELDS,
     RAISED,
+    TEXT_LIMITS,  # longest text per field: one rule for the push and the reader
     event_problems,
     uid_from_json,
 )
@@ -38,20 +39,6 @@ MAX_LIMIT = 1000
 #: Namespace of derived event uids. Never change it: retries of events pushed
 #: before the change would stop matching and become second failures.
 UID_NAMESPACE = uuid.UUID("435db8d7-2dc8-4e26-a252-d0dc1dbd8f34")
-#: Longest text accepted per field; longer is a client bug, not a failure text.
-TEXT_LIMITS = {
-    "event_uid": 64,
-    "raise_uid": 64,
-    "kind": 16,
-    "equipment_code": 128,
-    "failure_code": 128,
-    "description": 4000,
-    "severity": 16,
-    "occurred_at": 64,
-    "date": 64,
-    "device": 128,
-    "duration": 16,
-}
 #: A failure's length as the old middleware sends it: "hh:mm" (hours may pass 23).
 DURATION_RE = re.compile(r"^(\d{1,4}):([0-5]\d)$")
 GROUP_INTEGRATION = "scada_failure_report.group_scada_integration"

@@ -189,7 +189,7 @@ class ScadaApiOldRoutes(models.AbstractModel):
                 value = datetime.strptime(cleaned, form).replace(tzinfo=tz)
             except ValueError:
                 continue
-            return value + unit if upper else value
+            return _in_range(name, text, value, unit if upper else None)
         try:
             value = datetime.fromisoformat(text.strip())
         except ValueError:
@@ -199,7 +199,7 @@ class ScadaApiOldRoutes(models.AbstractModel):
             ) from None
         if value.tzinfo is None:
             value = value.replace(tzinfo=tz)
-        return value + timedelta(seconds=1) if upper else value
+        return _in_range(name, text, value, timedelta(seconds=1) if upper else None)
 
     @api.model
     def _failure_period_report(
@@ -306,3 +306,19 @@ class ScadaApiOldRoutes(models.AbstractModel):
             }
             for code, equipment_id, count, active, seconds, last in rows
         ]
+
+
+def _in_range(name: str, text: str, value: datetime, unit: timedelta | None) -> datetime:
+    """``value`` (plus ``unit`` for an upper bound) when it is a time in UTC too.
+
+    0001-01-01 in a plant east of Greenwich, or the end of 9999-12-31, is
+    before year 1 or after year 9999 in UTC: a 400 naming the bound, not a 500.
+    """
+    try:
+        bound = value + unit if unit else value
+        bound.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(
+            f"{name}={text!r} is out of range: use a date between 0001-01-02 and 9999-12-30"
+        ) from None
+    return bound

@@ -9,7 +9,7 @@ administrator's, else UTC; ``scada-bridge doctor`` reads :meth:`_plant_tz_status
 """
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from odoo import api, models
@@ -21,6 +21,34 @@ PLANT_TZ_PARAM = "scada_failure_report.plant_tz"
 #: A PLC clock may run ahead; more than this is a wrong clock or time zone.
 MAX_CLOCK_AHEAD = timedelta(days=1)
 OLDEST_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def wall_time(value: datetime | None, tz: tzinfo) -> str | None:
+    """``YYYY-MM-DD HH:MM:SS`` of ``value`` in zone ``tz``; never raises for a stored time.
+
+    The one way a stored time is shown in the plant's zone (API answers,
+    request texts, alerts). ``value`` is aware, or naive UTC as Odoo stores
+    datetimes. A time the zone cannot hold (9999-12-31 23:00 UTC is past the
+    year 9999 in a UTC+7 plant, 0001-01-01 00:00 UTC before year 1 west of
+    Greenwich) is shown in UTC with its zone named instead of failing the
+    pull, the request or the answer around it.
+    """
+    if not value:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    try:
+        return _wall(value.astimezone(tz))
+    except (OverflowError, ValueError):
+        try:
+            return f"{_wall(value.astimezone(timezone.utc))} UTC"
+        except (OverflowError, ValueError):
+            return value.isoformat(" ", "seconds")
+
+
+def _wall(value: datetime) -> str:
+    # isoformat, not strftime: strftime writes year 1 as "1", not "0001".
+    return value.replace(tzinfo=None).isoformat(" ", "seconds")
 
 
 # One concern per file: scada.api inherits this and the old routes' part on purpose.
@@ -114,10 +142,7 @@ class ScadaApiPlantTime(models.AbstractModel):  # pylint: disable=consider-mergi
     def _plant_wall_time(self, value: datetime | None, tz: ZoneInfo | None = None) -> str | None:
         """``YYYY-MM-DD HH:MM:SS`` in the plant's zone (the old middleware's format).
 
-        ``value`` is aware, or naive UTC as Odoo stores datetimes.
+        ``value`` is aware, or naive UTC as Odoo stores datetimes; see
+        :func:`wall_time` for the times the zone cannot hold.
         """
-        if not value:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(tz or self._plant_tz()).strftime("%Y-%m-%d %H:%M:%S")
+        return wall_time(value, tz or self._plant_tz())

@@ -242,7 +242,7 @@ class ScadaFailureReport(models.Model):
         if not self.env.user.has_group("scada_failure_report.group_scada_manager"):
             raise UserError(self.env._("Only SCADA managers can acknowledge failures."))
         todo = self.filtered(lambda r: not r.acknowledged_at)
-        todo.write({"acknowledged_by": self.env.uid, "acknowledged_at": fields.Datetime.now()})
+        todo._write_owned(dict(acknowledged_by=self.env.uid, acknowledged_at=fields.Datetime.now()))
         for report in todo:
             report.message_post(body=self.env._("Failure acknowledged by %s.", self.env.user.name))
         return True

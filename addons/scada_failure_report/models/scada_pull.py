@@ -13,8 +13,10 @@ rejected rows, stores the cursor and commits: the cursor and the records it
 covers are durable together, so a crash repeats at most one batch and the
 unique event uid absorbs the repeat.
 
-Imports: Odoo, ``scada_bridge`` and :mod:`.scada_alert` (what a failed or
-recovered pull tells people); nothing here imports the models' modules.
+Imports: Odoo, ``scada_bridge``, :mod:`.scada_alert` (what a failed or
+recovered pull tells people) and :mod:`.scada_pull_rows` (a batch's ingest,
+which rejects the rows Odoo cannot store); nothing here imports the models'
+modules.
 """
 
 import logging
@@ -33,7 +35,7 @@ from odoo.tools import config
 from scada_bridge import Cursor, ScadaBridgeError
 from scada_bridge.store.reader import MAX_LIMIT as READ_LIMIT
 
-from . import scada_alert
+from . import scada_alert, scada_pull_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -165,6 +167,23 @@ def make_dsn_with_timeouts(uri: str, statement_ms: int, lock_ms: int) -> str:
     )
 
 
+def reader_name(source) -> str:
+    """How ``source`` names itself in ``scada.reader_cursor``: unique per Odoo database.
+
+    The database's uuid, not its name: a staging copy keeps the name (and would
+    overwrite production's row), a duplicated Odoo database gets a new uuid.
+    Stable across renames of the source.
+    """
+    # sudo(): the database's uuid is no secret; every user who may pull needs it.
+    db_uuid = source.env["ir.config_parameter"].sudo().get_param("database.uuid")
+    return f"odoo/{db_uuid}/scada.source/{source.id}"
+
+
+def old_reader_name(source) -> str:
+    """The name sources registered under before the uuid: the database's name."""
+    return f"odoo/{source.env.cr.dbname}/scada.source/{source.id}"
+
+
 def no_connection_message(source) -> str:
     return source.env._(
         "source %(name)s has no connection: a SCADA manager sets it in "
@@ -280,6 +299,8 @@ class SourcePull:
         source, progress = self.source, self.progress
         if not source.connection_uri:
             return self.failed(summary, no_connection_message(source))
+        if not source.reader_registered:
+            source._register_reader()  # failed at creation: again, until it succeeds
         try:
             cursor = Cursor.parse(source.cursor or "")
             conn = scada_bridge.connect(
@@ -356,6 +377,8 @@ class SourcePull:
             {
                 **self.log_vals(summary, str(cursor)),
                 "state": "partial" if summary["more"] else "done",
+                # Another run may have taken this one for dead between two batches.
+                "error": False,
             }
         )
         self.commit_progress(progress["done"], 0)
@@ -384,17 +407,25 @@ class SourcePull:
         dead = self.env["scada.sync.log"].search(
             [("source_id", "=", self.source.id), ("state", "=", "running")]
         )
-        if dead:
-            dead.write(
-                {
-                    "state": "error",
-                    "error": self.env._(
-                        "the run ended without finishing its log line (Odoo worker killed or "
-                        "over its time limit?): its last committed batch is kept, the next "
-                        "run went on from there"
-                    ),
-                }
-            )
+        if not dead:
+            return
+        try:
+            # Flushed now: the row stays locked until this run's first commit, so a run
+            # still alive between two batches waits for it, then ends its own line.
+            with self.env.cr.savepoint():
+                dead.write(
+                    {
+                        "state": "error",
+                        "error": self.env._(
+                            "the run ended without finishing its log line (Odoo worker killed "
+                            "or over its time limit?): its last committed batch is kept, the "
+                            "next run went on from there"
+                        ),
+                    }
+                )
+        except CONFLICTS:
+            # The run was alive: it ended its line itself (taken over) meanwhile.
+            dead.invalidate_recordset()
 
     def taken_over(self, summary: dict[str, Any]) -> dict[str, Any]:
         """Another pull took the source between two batches: end this run's log line only.
@@ -404,9 +435,21 @@ class SourcePull:
         pull reported as crashed.
         """
         _logger.info("SCADA pull of %s: another pull took over", self.source.name)
-        self.log.write({**self.log_vals(summary, self.log.cursor_end or ""), "state": "taken_over"})
-        commit(self.env)
-        summary.update(error=False, cursor=self.log.cursor_end or "")
+        cursor = self.log.cursor_end or ""
+        vals = {**self.log_vals(summary, cursor), "state": "taken_over", "error": False}
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                self.log.write(vals)
+                commit(self.env)
+                break
+            except CONFLICTS as exc:
+                # The other pull marked this line as a dead run's (its first step) and
+                # committed after this transaction began: this run is alive and says so.
+                if not can_commit() or attempt == CONFLICT_RETRIES:
+                    raise
+                _logger.info("SCADA pull of %s: %s, log line written again", self.source.name, exc)
+                self.env.cr.rollback()
+        summary.update(error=False, cursor=cursor)
         return summary
 
     def crashed(self, exc: Exception) -> None:
@@ -442,12 +485,11 @@ class SourcePull:
     def ingest_batch(self, batch: scada_bridge.Batch) -> dict[str, int]:
         """Ingest one batch, log its rejected rows, store the cursor after it (not committed)."""
         counts = dict.fromkeys(COUNTS, 0)
-        results = self.env["scada.failure.report"]._ingest_events(
-            [scada_bridge.event_fields(event) for event in batch.events], "pull", source=self.source
-        )
+        results, refused = scada_pull_rows.ingest_rows(self.env, batch.events, self.source)
         for result in results:
             counts[result["result"]] += 1
-        if batch.rejected:
+        rejected = [*batch.rejected, *refused]
+        if rejected:
             self.env["scada.rejected.row"].create(
                 [
                     {
@@ -456,10 +498,10 @@ class SourcePull:
                         "event_uid": row.event_uid,
                         "reason": row.reason,
                     }
-                    for row in batch.rejected
+                    for row in rejected
                 ]
             )
-        counts.update(read=batch.rows, rejected=len(batch.rejected), batches=1)
+        counts.update(read=batch.rows, rejected=len(rejected), batches=1)
         # Tracked when a manager edits it; the pull moving it is no chatter news.
         self.source.with_context(tracking_disable=True).write(
             {"cursor": str(batch.cursor), "last_pull_at": fields.Datetime.now()}
@@ -475,8 +517,8 @@ class SourcePull:
         return self.env.cr.fetchone()[0]
 
     def reader_name(self) -> str:
-        """How this source names itself in ``scada.reader_cursor`` (stable across renames)."""
-        return f"odoo/{self.env.cr.dbname}/scada.source/{self.source.id}"
+        """How this source names itself in ``scada.reader_cursor`` (see :func:`reader_name`)."""
+        return reader_name(self.source)
 
     def record_reader_cursor(self, conn, cursor: Cursor) -> None:
         """Tell the SCADA database how far this source has durably read, after the commit

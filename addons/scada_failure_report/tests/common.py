@@ -33,21 +33,39 @@ def server_dsn(dbname: str) -> str:
     return psycopg2.extensions.make_dsn(**{k: v for k, v in params.items() if v})
 
 
+def add_scada_database(cls) -> None:
+    """Give test class ``cls`` a migrated throwaway SCADA database, dropped after the class.
+
+    Sets ``cls.scada_dbname``, ``cls.scada_uri`` and ``cls.scada`` (a connection).
+    """
+    cls.scada_dbname = f"scada_odoo_test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(server_dsn("postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cls.scada_dbname)))
+    admin.close()
+    cls.addClassCleanup(_drop_database, cls.scada_dbname)
+    cls.scada_uri = server_dsn(cls.scada_dbname)
+    cls.scada = psycopg2.connect(cls.scada_uri)
+    cls.addClassCleanup(cls.scada.close)
+    scada_bridge.migrate(cls.scada)
+
+
+def _drop_database(dbname: str) -> None:
+    admin = psycopg2.connect(server_dsn("postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname))
+        )
+    admin.close()
+
+
 class ScadaCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.scada_dbname = f"scada_odoo_test_{uuid.uuid4().hex[:12]}"
-        admin = psycopg2.connect(server_dsn("postgres"))
-        admin.autocommit = True
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cls.scada_dbname)))
-        admin.close()
-        cls.addClassCleanup(cls._drop_scada_db)
-        cls.scada_uri = server_dsn(cls.scada_dbname)
-        cls.scada = psycopg2.connect(cls.scada_uri)
-        cls.addClassCleanup(cls.scada.close)
-        scada_bridge.migrate(cls.scada)
+        add_scada_database(cls)
 
         cls.company = cls.env.company
         cls.manager = new_test_user(
@@ -71,18 +89,6 @@ class ScadaCase(TransactionCase):
         )
         cls.Report = cls.env["scada.failure.report"]
         cls.Source = cls.env["scada.source"]
-
-    @classmethod
-    def _drop_scada_db(cls):
-        admin = psycopg2.connect(server_dsn("postgres"))
-        admin.autocommit = True
-        with admin.cursor() as cur:
-            cur.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(cls.scada_dbname)
-                )
-            )
-        admin.close()
 
     def setUp(self):
         super().setUp()

@@ -5,12 +5,14 @@ another pull taking over. See :mod:`.commit_common` for how the tier works."""
 
 import threading
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
 import psycopg2
 import scada_bridge
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+from scada_bridge.store.prune import prune
 
 from ..models import scada_pull
 from .commit_common import WAIT_LIMIT, CommitCase, Worker, wait_until
@@ -280,3 +282,93 @@ class TestPullCommits(CommitCase):
         self.assertEqual(states, ["done", "taken_over"], "no crash, no line left running")
         source = self.source_values("state", "last_error")
         self.assertEqual((source["state"], source["last_error"]), ("ok", False))
+
+    @mute_logger("odoo.sql_db")  # the conflict it provokes is logged as a bad query
+    def test_a_run_taken_for_dead_between_batches_ends_quietly_as_taken_over(self):
+        """Issue 18 point 9. B takes the source while A is between two batches; B's
+        first step marks A's still "running" line as a dead run's and holds that row
+        until its commit. A, finding the source taken, writes its line: it waits for B,
+        then meets B's commit (a serialization failure). That was reported as a crash
+        and put the source in error; a takeover is a normal end."""
+        events = self.insert(*(self.raised(i) for i in range(6)), each=True)
+        uids = [e.event_uid for e in events]
+        a_between = Gate("cron", call=2, before=False)  # batch 1 committed
+        b_first = Gate("button", call=1, before=True)  # A's line marked, not committed
+        with gates(a_between, b_first):
+            cron = Worker(self.pull, "cron")
+            cron.start()
+            a_between.wait_reached(cron)
+            button = Worker(self.pull, "button")
+            button.start()
+            b_first.wait_reached(button)
+            a_between.go.set()
+            wait_until(
+                lambda: self.lock_waiters() or not cron.is_alive(),
+                "A's log line to wait on B's update of it (or A to end)",
+            )
+            b_first.go.set()
+            a_result = cron.outcome()
+            b_result = button.outcome()
+        self.assertFalse(a_result["error"] or b_result["error"], (a_result, b_result))
+        self.assertTrue(a_result["skipped"])
+        self.assertEqual(a_result["read"] + b_result["read"], 6, "no batch twice, none skipped")
+        self.assertEqual(self.count_reports(uids), {uid: 1 for uid in uids})
+        logs = self.logs()
+        self.assertEqual(sorted(log["state"] for log in logs), ["done", "taken_over"], logs)
+        self.assertEqual([log["error"] for log in logs], [False, False], "no crash reported")
+        source = self.source_values("state", "last_error")
+        self.assertEqual((source["state"], source["last_error"]), ("ok", False))
+
+    # -- the SCADA reader cursor follows the commit (issue 24) --------------------
+
+    def scada(self):
+        conn = scada_bridge.connect(self.scada_uri)
+        self.addCleanup(conn.close)
+        return conn
+
+    def test_a_crash_at_the_commit_of_batch_two_leaves_the_reader_cursor_at_batch_one(self):
+        """Kills the mutant "record_reader_cursor before Odoo's commit of the batch"
+        (scada_pull.SourcePull._run): the recorded cursor would be batch 2's, and prune
+        would delete rows Odoo rolled back."""
+        conn = self.scada()
+        with conn.cursor() as cur:
+            cur.execute("TRUNCATE scada.reader_cursor")  # other tests' sources
+        conn.commit()
+        events = self.insert(*(self.raised(i) for i in range(5)), each=True)
+        original = scada_pull.SourcePull.commit_progress
+        calls = []
+
+        def commit_progress(pull, done, remaining):
+            calls.append(done)
+            if len(calls) == 3:  # 1: the log line, 2: batch 1, 3: batch 2
+                raise SimulatedCrash
+            original(pull, done, remaining)
+
+        with (
+            patch.object(scada_pull.SourcePull, "commit_progress", commit_progress),
+            self.assertRaises(SimulatedCrash),
+        ):
+            self.pull()
+
+        batch_one = scada_bridge.read_events(conn, scada_bridge.START, 2)
+        conn.rollback()
+        readers = scada_bridge.reader_cursors(conn)
+        conn.rollback()
+        self.assertEqual([str(r.cursor) for r in readers], [str(batch_one.cursor)], readers)
+        self.assertEqual(self.source_values("cursor")["cursor"], str(batch_one.cursor))
+
+        result = prune(conn, timedelta(hours=1), now=datetime.now(timezone.utc) + timedelta(days=1))
+        self.assertEqual(str(result.upto), str(batch_one.cursor))
+        kept = scada_bridge.read_events(conn, batch_one.cursor, 10)
+        conn.rollback()
+        self.assertEqual(
+            [e.event_uid for e in kept.events],
+            [e.event_uid for e in events[2:]],
+            "batch 2 and what follows are kept for the pull that stored nothing of them",
+        )
+
+        rerun = self.pull()
+        self.assertEqual((rerun["read"], rerun["created"]), (3, 3), rerun)
+        self.assertEqual(
+            self.count_reports([e.event_uid for e in events]), {e.event_uid: 1 for e in events}
+        )

@@ -66,7 +66,8 @@ class ScadaFailureResolve(models.TransientModel):
                     start=fields.Datetime.to_string(early[0].started_at),
                 )
             )
-        failures.write(
+        # Through the guard on the fields a PLC owns (scada_failure_report_guard).
+        failures._write_owned(
             {"cleared_at": self.cleared_at, "cleared_by": self.env.uid, "resolve_note": self.note}
         )
         body = Markup("<p>%s</p><p>%s</p>") % (

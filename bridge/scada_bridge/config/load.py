@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..events import SEVERITIES
+from ..events import SEVERITIES, TEXT_LIMITS
 from ..plc.fins import AREA_WORDS, AREAS, MAX_WORDS, TRANSPORTS, default_node
 from ..plc.fins import DEFAULT_PORT as FINS_PORT
 from ..plc.modbus import BIT_TABLES, HOLDING_REGISTER, MAX_ADDRESS, MAX_BITS, MAX_REGISTERS, TABLES
@@ -250,9 +250,9 @@ def _condition(t: _Table, protocol: str, byte_order: str, word_order: str) -> Co
     if scale == 0:
         t.fail("scale", "must not be 0")
     return Condition(
-        equipment=t.text("equipment", required=True),
-        failure_code=t.text("failure_code", required=True),
-        description=t.text("description", required=True),
+        equipment=_bounded(t, "equipment", "equipment_code"),
+        failure_code=_bounded(t, "failure_code", "failure_code"),
+        description=_bounded(t, "description", "description"),
         severity=t.choice("severity", SEVERITIES, "medium"),
         table=table,
         address=address,
@@ -267,6 +267,15 @@ def _condition(t: _Table, protocol: str, byte_order: str, word_order: str) -> Co
         word_order=t.choice("word_order", ORDERS, word_order),
         where=t.where,
     )
+
+
+def _bounded(t: _Table, key: str, field: str) -> str:
+    """A required text no longer than the event field it fills (events.TEXT_LIMITS): a
+    longer one would make every event of the condition a refused one."""
+    value = t.text(key, required=True)
+    if len(value) > TEXT_LIMITS[field]:
+        t.fail(key, f"is {len(value)} characters long, more than the {TEXT_LIMITS[field]} allowed")
+    return value
 
 
 def _span(t: _Table, key: str, last: int, limit: int) -> Span:

@@ -153,6 +153,9 @@ def source_check(source: dict[str, Any], now: datetime) -> Check:
     facts.append(f"last success {age(success, now)} ago" if success else "no successful pull yet")
     if source.get("cursor"):
         facts.append(f"cursor {source['cursor']}")
+    quarantined = source.get("quarantined")
+    if isinstance(quarantined, int) and quarantined > 0:
+        facts.append(f"{quarantined} rejected row(s) wait in quarantine (SCADA > Rejected Rows)")
     if error or state in _BAD_STATES:
         what, fix = split_fix(error.splitlines()[0] if error else "")
         when = f" (last pull {age(pulled, now)} ago)" if pulled else ""

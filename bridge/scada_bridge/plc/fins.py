@@ -47,11 +47,13 @@ FINS/TCP (port 9600 too) wraps each frame in a 16-byte header, all big-endian::
     command 2: FINS frame send (either way), data: a FINS frame as above
 
 The handshake (0, then 1) comes first; the client node it assigns goes into
-the frames' SA1 (DA1 stays ``fins_node``). Answers with another service id (a
-late answer to a request that timed out) are skipped, never taken for the
-current one. A request that gets no
-matching answer within ``timeout`` is sent again ``retries`` times, then the PLC
-is :class:`PlcUnreachable`.
+the frames' SA1 (DA1 stays ``fins_node``). A node outside 1..254, or a length
+field beyond the 2,020 bytes of the longest frame, is refused at once
+(:class:`MalformedAnswer`, never buffered) and the link closed. Answers with
+another service id (a late answer to a request that timed out) are skipped,
+never taken for the current one. A request that gets no matching answer
+within ``timeout`` is sent again ``retries`` times, then the PLC is
+:class:`PlcUnreachable`.
 
 Imports only :mod:`scada_bridge.errors` and :mod:`.driver` (``config`` imports
 the constants below).
@@ -92,8 +94,16 @@ ICF_RESPONSE = 0x40  # bit 6 set in every answer
 GCT = 0x02
 HEADER = struct.Struct(">BBBBBBBBBB")
 
+#: Longest FINS frame, 2,012 bytes (W421 7-4): an answer's header, command and end code,
+#: then at most 1,998 bytes of data (the 999 words of :data:`MAX_WORDS`).
+MAX_FRAME = 2012
+#: FINS node addresses on an Ethernet network (W421 7-4: 1 to 254).
+NODES = range(1, 255)
+
 TCP_MAGIC = b"FINS"
 TCP_HEADER = struct.Struct(">4sIII")
+#: Largest FINS/TCP length field: command and error code (8) plus the longest frame.
+MAX_TCP_LENGTH = 8 + MAX_FRAME
 TCP_NODE_REQUEST = 0
 TCP_NODE_ANSWER = 1
 TCP_FRAME = 2
@@ -274,11 +284,17 @@ class OtherAnswer(Exception):
     """A well-formed answer that is not the one awaited (another service id or command)."""
 
 
+class MalformedAnswer(PlcRefused):
+    """Bytes that are not a FINS answer: a frame too short, a FINS/TCP header that is not
+    one (magic, a length beyond :data:`MAX_TCP_LENGTH`), a handshake assigning a node
+    outside :data:`NODES`. Nothing after them can be trusted: the driver closes the link."""
+
+
 def parse_response(frame: bytes, sid: int, command: bytes) -> bytes:
     """The data of the answer to request ``sid``; raises :class:`OtherAnswer` for another
     request's answer, :class:`PlcRefused` for an error end code or a malformed frame."""
     if len(frame) < 14:
-        raise PlcRefused(f"FINS answer too short ({len(frame)} bytes): {frame.hex()}")
+        raise MalformedAnswer(f"FINS answer too short ({len(frame)} bytes): {frame.hex()}")
     if not frame[0] & ICF_RESPONSE:
         raise OtherAnswer(f"not an answer (ICF {frame[0]:02X})")
     if frame[9] != sid:
@@ -375,10 +391,19 @@ class _Tcp(_Transport):
         self._writer.write(tcp_frame(TCP_NODE_REQUEST, self.source.to_bytes(4, "big")))
         command, data = await self._message()
         if command != TCP_NODE_ANSWER or len(data) < 8:
-            raise PlcRefused(f"FINS/TCP handshake answered with command {command}")
+            raise MalformedAnswer(
+                f"FINS/TCP handshake answered with command {command} and {len(data)} bytes "
+                "instead of the node addresses (command 1, 8 bytes)"
+            )
         # Frames must carry the node the server assigned us; the destination stays the
         # configured PLC node (the server's own node is the Ethernet unit's).
-        self.source = int.from_bytes(data[0:4], "big")
+        client = int.from_bytes(data[0:4], "big")
+        if client not in NODES:
+            raise MalformedAnswer(
+                f"FINS/TCP handshake assigned client node {client}, outside 1..254: check the "
+                "FINS/TCP settings of the PLC's Ethernet unit (automatic node allocation)"
+            )
+        self.source = client
         self.server_node = int.from_bytes(data[4:8], "big")
 
     async def _message(self) -> tuple[int, bytes]:
@@ -386,7 +411,12 @@ class _Tcp(_Transport):
         head = await self._reader.readexactly(TCP_HEADER.size)
         magic, length, command, error = TCP_HEADER.unpack(head)
         if magic != TCP_MAGIC or length < 8:
-            raise PlcRefused(f"not a FINS/TCP server (header {head.hex()})")
+            raise MalformedAnswer(f"not a FINS/TCP server (header {head.hex()})")
+        if length > MAX_TCP_LENGTH:  # refused at once, never buffered
+            raise MalformedAnswer(
+                f"FINS/TCP header declares {length} bytes, more than the {MAX_TCP_LENGTH} a "
+                f"FINS frame can fill (header {head.hex()})"
+            )
         data = await self._reader.readexactly(length - 8)
         if error:
             raise PlcRefused(
@@ -507,6 +537,12 @@ class FinsDriver(Driver):
                     _logger.debug("%s: no answer to %s (service id %d)", self.where, what, sid)
                     if self.transport == "tcp":
                         self.close()  # a late answer must not be read as the next one's
+                except MalformedAnswer as exc:
+                    self.close()  # the bytes after these cannot be trusted
+                    raise PlcRefused(
+                        f"{self.where} answered {what} with bytes that are not FINS ({exc}): "
+                        "check host, port and fins_transport (another service may listen there)"
+                    ) from None
                 except PlcRefused as exc:
                     raise PlcRefused(
                         f"{self.where} answered {what} with end code {exc}: "

@@ -45,6 +45,14 @@ _READ_METHOD = {
     HOLDING_REGISTER: "read_holding_registers",
     INPUT_REGISTER: "read_input_registers",
 }
+#: The function code an answer to each method must carry (pymodbus takes any).
+_FUNCTION_CODE = {
+    "read_coils": 1,
+    "read_discrete_inputs": 2,
+    "read_holding_registers": 3,
+    "read_input_registers": 4,
+    "write_register": 6,
+}
 
 
 def exception_name(code: int) -> str:
@@ -129,6 +137,15 @@ class ModbusDriver(Driver):
                 f"device id {self.device_id}: check the addresses, table and device_id in "
                 "the configuration",
                 code=code,
+            )
+        answered = getattr(rr, "function_code", None)
+        if answered != _FUNCTION_CODE[method]:
+            # pymodbus hands back an answer of another function (same transaction id)
+            # as if it were this one: its values would be read as the PLC's.
+            raise PlcRefused(
+                f"{self.where} answered {what} with function code {answered} instead of "
+                f"{_FUNCTION_CODE[method]}: not a Modbus TCP device at this port, or a "
+                "gateway mixing up answers"
             )
         return rr
 

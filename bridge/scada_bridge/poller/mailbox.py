@@ -16,6 +16,18 @@ second failure, and a second failure is never taken for a repeat in silence:
   new uid, written (fsync) to ``mailbox-<plc>.json`` in the state directory
   before the event is submitted and removed once the flag is 1: a restart
   between store and acknowledgement finds it and stores the record once.
+
+A record whose content cannot be converted is never left in the PLC to block
+the mailbox, and never dropped either: it is stored, then acknowledged, so the
+PLC can write the next one. A time that is no date (a nibble above 9, month 13)
+or that no UTC time can hold (9999-12-31 23:00 west of UTC) becomes the
+poller's clock, the PLC's words kept in ``payload.time_registers`` with a
+``time_note``; a record that cannot become an event at all (any other
+conversion failure) is stored as a raw record of its PLC (equipment
+``<plc>:unknown``) with every word in its payload and the reason in
+``payload.content_note``. Either way one warning line names the PLC, the
+words, the value and what to do, and :attr:`MailboxWatch.substituted`
+counts the records.
 """
 
 from __future__ import annotations
@@ -32,7 +44,7 @@ from ..config import Mailbox, Plc, Span
 from ..errors import PlcError, PlcRefused
 from ..events import RAISED, NewEvent
 from ..plc.driver import Driver
-from ..plc.registers import BadBcd, decode_ascii, decode_bcd_time
+from ..plc.registers import decode_ascii, decode_bcd_time
 from .writer import Writer
 
 _logger = logging.getLogger(__name__)
@@ -42,6 +54,14 @@ _MAILBOX_NS = uuid.UUID("6f1c3a52-3d0e-4f5b-9a57-5cada0b0c0de")
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _hex(words: list[int]) -> str:
+    return " ".join(f"0x{w:04X}" for w in words)
+
+
+class _Unusable(ValueError):
+    """The record's time words hold no time a UTC timestamp can carry; says why."""
 
 
 class _Pending:
@@ -103,6 +123,10 @@ class MailboxWatch:
         self._ignored_logged: list[int] | None = None
         self._uid_warned: list[int] | None = None  # said once per record
         self._ack_failures = 0  # failed acknowledgements of the record in hand
+        #: Records stored with a substitute (poller's clock, raw record) since the start.
+        self.substituted = 0
+        self._substitute_counted: list[int] | None = None
+        self._substitute_warned: tuple[str, list[int]] | None = None  # said once per record
 
     def _part(self, words: list[int], span: Span) -> list[int]:
         start = span.address - self.block.address
@@ -191,6 +215,80 @@ class MailboxWatch:
         return text, ignored
 
     def _event(self, words: list[int], raw: list[int]) -> NewEvent | None:
+        """The record as an event (None: "no failure"), whatever its words hold.
+
+        OSError (the uid of a record without usable time cannot be saved) is the
+        only exception: the record then stays in the PLC (see :meth:`handle`).
+        """
+        try:
+            return self._decode(words, raw)
+        except OSError:
+            raise
+        except Exception as exc:  # any conversion failure: the record is kept raw
+            return self._raw_event(words, raw, exc)
+
+    def _plc_time(self, registers: list[int]) -> datetime:
+        """The record's PLC time in UTC; :class:`_Unusable` saying why when there is none."""
+        try:
+            parts = decode_bcd_time(registers, self.box.byte_order)
+            local = datetime(*parts, tzinfo=self._zone)
+        except (ArithmeticError, ValueError) as exc:  # BadBcd, month 13, fewer words
+            raise _Unusable(f"not a valid BCD date: {exc}") from None
+        try:
+            return local.astimezone(timezone.utc)
+        except (ArithmeticError, ValueError) as exc:  # 9999-12-31 23:00 west of UTC
+            raise _Unusable(
+                f"not a usable date: {local:%Y-%m-%d %H:%M:%S} in {self.box.clock_timezone} "
+                f"is outside the years 1..9999 in UTC ({exc})"
+            ) from None
+
+    def _substituted(self, what: str, raw: list[int], message: str, *args: object) -> None:
+        """Count a record stored with a substitute (``what``: time or record), say it once."""
+        if raw != self._substitute_counted:
+            self._substitute_counted = raw
+            self.substituted += 1
+        said = (what, raw) == self._substitute_warned
+        self._substitute_warned = (what, raw)
+        (_logger.debug if said else _logger.warning)(message, *args, self.substituted)
+
+    def _raw_event(self, words: list[int], raw: list[int], exc: Exception) -> NewEvent:
+        """The record as its PLC's raw words: stored rather than lost or left to block."""
+        box, block = self.box, self.block
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        equipment = f"{self.plc.name}:unknown"
+        self._substituted(
+            "record",
+            raw,
+            "PLC %r mailbox record %s %d..%d could not be converted (%s): stored as equipment "
+            "%r with its words in the payload; check the [plc.mailbox] layout against the "
+            "PLC program (%d record(s) with a substitute so far)",
+            self.plc.name,
+            box.area,
+            block.address,
+            block.address + block.registers - 1,
+            reason,
+            equipment,
+        )
+        payload = {
+            "source": "mailbox",
+            "block_address": block.address,
+            "block_registers": list(words),
+            "content_note": f"record not convertible ({reason}); occurred_at is the poller's "
+            "clock",
+        }
+        return NewEvent(
+            kind=RAISED,
+            equipment_code=equipment,
+            occurred_at=_now(),
+            failure_code="PLC_REPORTED",
+            description="mailbox record not convertible (raw words in the payload)",
+            severity=box.severity,
+            device=self.plc.name,
+            payload=payload,
+            event_uid=self._pending.uid_for(raw),
+        )
+
+    def _decode(self, words: list[int], raw: list[int]) -> NewEvent | None:
         box = self.box
         code, ignored = self._failure_code(words)
         equipment_regs = self._part(words, box.equipment)
@@ -222,17 +320,21 @@ class MailboxWatch:
         code = code or "PLC_REPORTED"
         text = decode_ascii(self._part(words, box.text), box.byte_order) if box.text else ""
         try:
-            year, month, day, hour, minute, second = decode_bcd_time(time_regs, box.byte_order)
-            occurred_at = datetime(
-                year, month, day, hour, minute, second, tzinfo=self._zone
-            ).astimezone(timezone.utc)
-        except (BadBcd, ValueError) as exc:
+            occurred_at = self._plc_time(time_regs)
+        except _Unusable as exc:
             occurred_at = _now()
             payload["time_note"] = f"PLC time unusable ({exc}); occurred_at is the poller's clock"
-            _logger.warning(
-                "PLC %r mailbox time %s is not a valid BCD date (%s): using the poller's clock",
+            self._substituted(
+                "time",
+                raw,
+                "PLC %r mailbox time %s %d..%d (%s) is %s: stored with the poller's clock, the "
+                "PLC's words kept in payload.time_registers; check the PLC's clock and the "
+                "program that writes the mailbox (%d record(s) with a substitute so far)",
                 self.plc.name,
-                " ".join(f"0x{r:04X}" for r in time_regs),
+                box.area,
+                box.time,
+                box.time + 5,
+                _hex(time_regs),
                 exc,
             )
         if "time_note" in payload:

@@ -94,6 +94,8 @@ class PlcLoop:
             MailboxWatch(plc, self.driver, writer, state_dir) if plc.mailbox is not None else None
         )
         self._record: list[int] | None = None  # the mailbox block this poll read, if any
+        self._backoff = backoff_initial
+        self._said_unexpected: tuple[type, str] | None = None  # logged once, then debug
 
     def _spans(self) -> list[tuple[str, int, int]]:
         spans = [(c.table, c.address, c.width) for c in self.plc.conditions]
@@ -104,8 +106,17 @@ class PlcLoop:
     # -- loop ----------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Poll until ``stop``; no exception of any type ends the loop (issue 18.7).
+
+        A poll that fails (the PLC down or refusing, or anything unexpected: a
+        driver bug, a peer no driver foresaw) is counted in :attr:`status`
+        ('unreachable' or 'error', consecutive failures, last error), logged once
+        with the PLC's name, and retried with backoff; the conditions and the
+        mailbox are handled only after a good poll, and a failure handling them
+        counts the same way.
+        """
         loop = asyncio.get_running_loop()
-        backoff = self.backoff_initial
+        self._backoff = self.backoff_initial
         next_at = loop.time()
         try:
             while not stop.is_set():
@@ -113,41 +124,24 @@ class PlcLoop:
                 try:
                     snapshot = await self._poll()
                 except PlcDown as exc:
-                    self._close()
-                    for edge in self.edges.values():  # debounce counts polls in a row
-                        edge.streak, edge.since = 0, None
-                    if self.status.failure(exc.state, str(exc)):
-                        _logger.warning(
-                            "%s is %s: %s; retrying with backoff up to %g s",
-                            self.plc.where,
-                            exc.state,
-                            exc,
-                            self.backoff_max,
-                        )
-                    else:
-                        _logger.debug("%s still %s: %s", self.plc.where, exc.state, exc)
-                    await _sleep(stop, backoff)
-                    backoff = min(backoff * 2, self.backoff_max)
+                    await self._poll_failed(stop, exc.state, str(exc))
                     next_at = loop.time()
                     continue
-                failures = self.status.consecutive_failures
-                if self.status.success():
-                    if failures:
-                        _logger.info(
-                            "%s is ok again after %d failed poll(s)", self.plc.where, failures
-                        )
-                    else:
-                        _logger.info("%s is ok", self.plc.where)
-                backoff = self.backoff_initial
+                except Exception as exc:  # nothing may end this PLC's polling
+                    text = self._unexpected(exc, "polling")
+                    await self._poll_failed(stop, ERROR, text, logged=True)
+                    next_at = loop.time()
+                    continue
                 try:
                     await self._conditions(snapshot)
                     if self.mailbox is not None:
                         await self.mailbox.handle(self._record)
                 except Exception as exc:  # a bug must not stop this PLC's polling for good
-                    _logger.exception("PLC %r: unexpected error handling a poll", self.plc.name)
-                    self.status.failure(ERROR, f"internal error: {type(exc).__name__}: {exc}")
-                    await _sleep(stop, backoff)
-                    backoff = min(backoff * 2, self.backoff_max)
+                    self.status.failure(ERROR, self._unexpected(exc, "handling a poll"))
+                    await _sleep(stop, self._backoff)
+                    self._backoff = min(self._backoff * 2, self.backoff_max)
+                else:
+                    self._succeeded()
                 self.cycles += 1
                 self.last_cycle = loop.time() - started
                 if self._last_ok is not None:
@@ -160,6 +154,60 @@ class PlcLoop:
                 await _sleep(stop, next_at - now)
         finally:
             self._close()
+
+    async def _poll_failed(
+        self, stop: asyncio.Event, state: str, error: str, *, logged: bool = False
+    ) -> None:
+        """Count a failed poll, say so once per state (unless ``logged``), wait the backoff."""
+        self._close()
+        for edge in self.edges.values():  # debounce counts polls in a row
+            edge.streak, edge.since = 0, None
+        if self.status.failure(state, error):
+            if not logged:
+                _logger.warning(
+                    "%s is %s: %s; retrying with backoff up to %g s",
+                    self.plc.where,
+                    state,
+                    error,
+                    self.backoff_max,
+                )
+        elif not logged:
+            _logger.debug("%s still %s: %s", self.plc.where, state, error)
+        await _sleep(stop, self._backoff)
+        self._backoff = min(self._backoff * 2, self.backoff_max)
+
+    def _succeeded(self) -> None:
+        failures = self.status.consecutive_failures
+        if self.status.success():
+            if failures:
+                _logger.info("%s is ok again after %d failed poll(s)", self.plc.where, failures)
+            else:
+                _logger.info("%s is ok", self.plc.where)
+        self._backoff = self.backoff_initial
+        self._said_unexpected = None
+
+    def _unexpected(self, exc: Exception, doing: str) -> str:
+        """The status text of an exception nothing should raise; logged with its traceback
+        once, then at debug level while the same kind repeats (a bug to report)."""
+        kind = type(exc)
+        name = kind.__qualname__
+        if kind.__module__ != "builtins":  # struct.error, not "error"
+            name = f"{kind.__module__}.{name}"
+        text = f"unexpected {name} {doing}: {' '.join(str(exc).split())[:200]}"
+        said = (kind, doing) == self._said_unexpected
+        self._said_unexpected = (kind, doing)
+        if said:
+            _logger.debug("%s: %s (again)", self.plc.where, text)
+        else:
+            _logger.error(
+                "%s: %s; retrying with backoff up to %g s (a bug in scada-bridge: please "
+                "report it with this traceback)",
+                self.plc.where,
+                text,
+                self.backoff_max,
+                exc_info=exc,
+            )
+        return text
 
     def _close(self) -> None:
         self.driver.close()

@@ -56,19 +56,18 @@ ACTIVE_FILE = "active.json"
 #: (device, equipment_code, failure_code) of a status condition.
 Key = tuple[str, str, str]
 
-#: Open condition raises of the given PLCs. Its WHERE matches the partial index
-#: equipment_failure_condition_raise_idx (migration 0003) and the clear probe uses
-#: equipment_failure_raise_uid_idx, so a long history is never scanned; keep both
-#: predicates written exactly so (tests/poller/test_sink.py checks the plan).
+#: Open condition raises of the given PLCs, from scada.active_condition (migration
+#: 0004: kept by a trigger on every insert), so the start reads one small row per
+#: active failure however long the history. Each is checked against its raise and
+#: the clear index: an entry a concurrent clear left behind is not taken as active.
 _ACTIVE_SQL = """
-    SELECT r.device, r.equipment_code, r.failure_code, r.event_uid::text
-      FROM scada.equipment_failure r
-     WHERE r.kind = 'raised'
-       AND r.device = ANY(%s)
-       AND r.payload->>'source' = 'condition'
+    SELECT a.device, a.equipment_code, a.failure_code, a.raise_uid::text
+      FROM scada.active_condition a
+     WHERE a.device = ANY(%s)
+       AND EXISTS (SELECT 1 FROM scada.equipment_failure r WHERE r.id = a.raise_id)
        AND NOT EXISTS (SELECT 1 FROM scada.equipment_failure c
-                        WHERE c.raise_uid = r.event_uid AND c.kind = 'cleared')
-     ORDER BY r.id
+                        WHERE c.raise_uid = a.raise_uid AND c.kind = 'cleared')
+     ORDER BY a.raise_id
 """
 
 

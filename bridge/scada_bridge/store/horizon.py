@@ -79,8 +79,10 @@ _HOLDING_SQL = f"""
   ORDER BY x
 """
 
+# No query text: any open transaction's statement (an ALTER ROLE ... PASSWORD) would
+# reach every reader, and Odoo's log (migration 0005 took it out of the function).
 _SESSIONS_SQL = """
-    SELECT xid, pid, current_database(), usename, application_name, xact_start, state, query
+    SELECT xid, pid, current_database(), usename, application_name, xact_start, state
       FROM scada.xact_sessions()
 """
 
@@ -104,8 +106,9 @@ class HorizonHolder:
     """A transaction holding the reader's horizon back: rows after it wait until it ends.
 
     A session has a ``pid``; a prepared transaction has a ``gid`` and
-    ``prepared_at`` instead. ``query`` is the first 80 characters of the
-    session's current (or last) statement.
+    ``prepared_at`` instead. What the session runs is never shown (its text may
+    hold a password): pid, user, application, start and state identify it, and
+    the schema owner can look it up in ``pg_stat_activity`` by its pid.
     """
 
     pid: int | None
@@ -114,7 +117,6 @@ class HorizonHolder:
     application: str | None
     xact_start: datetime | None
     state: str | None
-    query: str | None
     gid: str | None = None
     prepared_at: datetime | None = None
     #: The transaction id (32-bit, as pg_stat_activity.backend_xid shows it).
@@ -143,8 +145,6 @@ class HorizonHolder:
         text = f"pid {self.pid} ({who})" if self.pid is not None else f"transaction {self.xid}"
         if self.state:
             text += f", {self.state}"
-        if self.query:
-            text += f", last query {self.query!r}"
         return text
 
     @property
@@ -267,21 +267,15 @@ def horizon_holders(conn: Connection, position: Position | None = None) -> list[
     holders = []
     for xid in xids:
         if xid in sessions:
-            _, pid, database, user, application, start, state, query = sessions[xid]
-            if query == "<insufficient privilege>":  # the schema owner may not see it
-                query = None
-            holders.append(
-                HorizonHolder(pid, database, user, application, start, state, query, xid=xid)
-            )
+            _, pid, database, user, application, start, state = sessions[xid]
+            holders.append(HorizonHolder(pid, database, user, application, start, state, xid=xid))
         elif xid in prepared:
             _, database, owner, gid, at = prepared[xid]
             holders.append(
-                HorizonHolder(None, database, owner, None, None, "prepared", None, gid, at, xid)
+                HorizonHolder(None, database, owner, None, None, "prepared", gid, at, xid)
             )
         elif xid in locks and locks[xid][2] in (None, own_database):
             _, pid, database, user, application = locks[xid]
-            holders.append(
-                HorizonHolder(pid, database, user, application, None, None, None, xid=xid)
-            )
+            holders.append(HorizonHolder(pid, database, user, application, None, None, xid=xid))
         # else: it ended between the two statements and holds nothing any more.
     return holders

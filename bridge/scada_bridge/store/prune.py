@@ -8,6 +8,16 @@ migration's exclusive lock (where the poller's inserts would queue behind it).
 A condition failure still active (raised, never cleared) is kept however old:
 the poller rebuilds its active failures from those rows at start. A clear is
 deleted only together with its raise, so a raise never outlives its clear.
+
+Which readers count: every row of ``scada.reader_cursor`` (a reader registered
+but never recorded sits at position zero and keeps everything), and every
+*reader role*, a login role that can read the events (SELECT on
+``scada.equipment_failure``, itself or through a role it is a member of) but not
+write them, that is neither a superuser nor the table's owner. A reader role with
+no registered reader may be reading events nobody accounts for (its Odoo source
+could not register), so prune refuses and names it, unless ``force``. Each batch
+takes the smallest cursor afresh under a SHARE lock on ``scada.reader_cursor``, so
+a reader that registers while prune runs is honoured from the next batch on.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from ..errors import ConfigError, DatabaseError, PruneRefused
 from .connection import describe
 from .horizon import check_position
 from .reader import Cursor
-from .reader_cursor import ReaderCursor, reader_cursors
+from .reader_cursor import ReaderCursor, reader_cursors, sql_literal
 
 _logger = logging.getLogger(__name__)
 
@@ -68,6 +78,31 @@ _BATCH_SQL = f"""
  RETURNING d.id, d.id IN (SELECT id FROM victims)
 """
 
+# Reader roles (module docstring) that own no row of scada.reader_cursor.
+_UNREGISTERED_SQL = """
+    WITH owner AS (SELECT relowner AS oid FROM pg_class
+                    WHERE oid = 'scada.equipment_failure'::regclass)
+    SELECT r.rolname
+      FROM pg_roles r, owner
+     WHERE r.rolcanlogin AND NOT r.rolsuper
+       AND NOT pg_has_role(r.oid, owner.oid, 'MEMBER')
+       AND has_database_privilege(r.oid, current_database(), 'CONNECT')
+       AND EXISTS (SELECT 1 FROM pg_roles g
+                    WHERE pg_has_role(r.oid, g.oid, 'MEMBER')
+                      AND has_schema_privilege(g.oid, 'scada', 'USAGE')
+                      AND has_table_privilege(g.oid, 'scada.equipment_failure', 'SELECT'))
+       AND NOT has_table_privilege(r.oid, 'scada.equipment_failure', 'INSERT')
+       AND NOT EXISTS (SELECT 1 FROM scada.reader_cursor c WHERE c.owner = r.rolname)
+  ORDER BY r.rolname
+"""
+
+# The bound of one batch, read in the batch's own transaction after the lock.
+_BOUND_SQL = """
+    LOCK TABLE scada.reader_cursor IN SHARE MODE;
+    SELECT cursor_tx::text, cursor_id FROM scada.reader_cursor
+     ORDER BY cursor_tx, cursor_id LIMIT 1;
+"""
+
 _KEPT_ACTIVE_SQL = f"""
     SELECT count(*) FROM scada.equipment_failure e
      WHERE {_gone("e")} AND e.kind = 'raised' AND e.payload ->> 'source' = 'condition'
@@ -104,9 +139,10 @@ def prune(
     """Delete events recorded before ``now - older_than`` that every registered
     reader has passed; see the module docstring for what is always kept.
 
-    Refuses (:class:`PruneRefused`) when no reader has recorded its cursor,
-    unless ``force``; refuses a reader cursor beyond the server's transaction
-    ids (:class:`CursorAhead`: after a restore, "passed" means nothing).
+    Refuses (:class:`PruneRefused`) when no reader has recorded its cursor, or
+    a reader role has no registered reader (naming it), unless ``force``;
+    refuses a reader cursor beyond the server's transaction ids
+    (:class:`CursorAhead`: after a restore, "passed" means nothing).
     Commits after every batch: the connection must not be in a transaction.
     """
     if not 1 <= batch <= MAX_BATCH:
@@ -129,7 +165,8 @@ def prune(
         conn.rollback()
         raise DatabaseError(
             f"prune waited more than {lock_timeout_ms} ms for a lock on "
-            f"scada.equipment_failure in {where} (a migration or VACUUM FULL running?) "
+            f"scada.equipment_failure or scada.reader_cursor in {where} (a migration, "
+            "VACUUM FULL or a reader's open registration?) "
             f"and stopped after deleting {progress[0]} event(s), so the poller's inserts never "
             "queue behind it: run it again later"
         ) from None
@@ -153,6 +190,9 @@ def _prune(
     progress: list[int],
 ) -> tuple[tuple[ReaderCursor, ...], Cursor | None, int]:
     readers = tuple(reader_cursors(conn))
+    with conn.cursor() as cur:
+        cur.execute(_UNREGISTERED_SQL)
+        unregistered = [row[0] for row in cur.fetchall()]
     conn.rollback()
     if not readers and not force:
         raise PruneRefused(
@@ -161,20 +201,38 @@ def _prune(
             "(scada_bridge.record_reader_cursor; Odoo does it on every pull), or pass "
             "--force to delete by age alone"
         )
+    if unregistered and not force:
+        roles = ", ".join(_identifier(role) for role in unregistered[:5])
+        more = f" and {len(unregistered) - 5} more" if len(unregistered) > 5 else ""
+        raise PruneRefused(
+            f"role(s) {roles}{more} can read scada.equipment_failure in {where} but registered "
+            "no reader in scada.reader_cursor, so prune cannot know what they have read: let "
+            "each reader register (scada_bridge.register_reader; an Odoo source does when it "
+            f"is created and before each pull), or, if {roles} reads nothing prune must keep, "
+            f"REVOKE SELECT ON scada.equipment_failure FROM {_identifier(unregistered[0])}, "
+            "or pass --force to prune by the registered readers only"
+        )
+    for role in unregistered:
+        _logger.warning("prune --force: role %r reads events and registered no reader", role)
     for reader in readers[-1:]:  # the furthest ahead: after a restore every one is
         check_position(conn, reader.cursor.tx, f"{reader.cursor} of reader {reader.reader!r}")
     conn.rollback()
     upto = readers[0].cursor if readers else None
-    params = {
-        "before": before,
-        "bounded": upto is not None,
-        "tx": str(upto.tx if upto else 0),
-        "id": upto.id if upto else 0,
-        "n": batch,
-        "after": 0,
-    }
+    params: dict = {"before": before, "n": batch, "after": 0}
     while True:
         with conn.cursor() as cur:
+            cur.execute(_BOUND_SQL)
+            bound = cur.fetchone()
+            if bound is None and readers:  # every reader went away meanwhile: stop
+                conn.rollback()
+                break
+            params.update(
+                bounded=bound is not None,
+                tx=bound[0] if bound else "0",
+                id=bound[1] if bound else 0,
+            )
+            if bound is not None:
+                upto = Cursor(int(bound[0]), bound[1])
             cur.execute(_BATCH_SQL, params)
             rows = cur.fetchall()
         conn.commit()
@@ -185,8 +243,20 @@ def _prune(
         if len(victims) < batch:
             break
         params["after"] = max(victims)
-    with conn.cursor() as cur:
-        cur.execute(_KEPT_ACTIVE_SQL, params)
-        kept_active = cur.fetchone()[0]
-    conn.rollback()
+    kept_active = 0
+    if "bounded" in params:
+        with conn.cursor() as cur:
+            cur.execute(_KEPT_ACTIVE_SQL, params)
+            kept_active = cur.fetchone()[0]
+        conn.rollback()
     return readers, upto, kept_active
+
+
+def _identifier(name: str) -> str:
+    """A role name as SQL writes it (always quoted: a reserved word or a capital stays itself)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def delete_reader_statement(reader: str) -> str:
+    """The statement a DBA runs to forget a reader that is gone, its name safely quoted."""
+    return f"DELETE FROM scada.reader_cursor WHERE reader = {sql_literal(reader)}"

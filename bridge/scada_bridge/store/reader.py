@@ -145,9 +145,27 @@ def _finite_float(text: str) -> float:
 _JSON = json.JSONDecoder(parse_float=_finite_float)
 
 
-def _decode(row: tuple, cur: Any) -> tuple[dict[str, Any], str | None]:
-    """A row as the fields of an Event, and what made it unreadable (or None)."""
+def _decode(row: tuple, cur: Any) -> Event | RejectedRow:
+    """A row as an Event, or as a RejectedRow saying why it cannot be one.
+
+    Never raises for what the row holds: whatever a foreign writer put in the
+    columns (a 5,000-deep payload that makes the JSON parser recurse, a time
+    Python cannot hold, a code over :data:`TEXT_LIMITS`) becomes a rejected row,
+    and the rows behind it keep flowing.
+    """
     record = dict(zip(CONTRACT_COLUMNS, row, strict=True))
+    uid = record["event_uid"]
+    try:
+        problem = _parse(record, cur) or describe(event_problems(record))
+        if not problem:
+            return Event(**record)
+    except Exception as exc:  # any failure of the content is the row's, not the pull's
+        problem = f"the row cannot be read ({type(exc).__name__}: {str(exc)[:120]})"
+    return RejectedRow(record["id"], str(uid) if uid is not None else None, problem)
+
+
+def _parse(record: dict[str, Any], cur: Any) -> str | None:
+    """Turn the text columns of ``record`` into values in place; what made it unreadable."""
     record["tx"] = int(record["tx"])
     for key in ("event_uid", "raise_uid"):
         if record[key] is not None:
@@ -158,14 +176,16 @@ def _decode(row: tuple, cur: Any) -> tuple[dict[str, Any], str | None]:
             if text in _INFINITE:
                 raise ValueError(f"{text} is not a time")
             record[key] = _PARSE_TIME(text, cur)
-        except ValueError as exc:
-            return record, f"{key} {text!r} cannot be read as a time ({exc})"
+        except (ValueError, OverflowError) as exc:
+            return f"{key} {text!r} cannot be read as a time ({exc})"
     if record["payload"] is not None:
         try:
             record["payload"] = _JSON.decode(record["payload"])
+        except RecursionError:
+            return "payload cannot be read (nested too deep for the reader)"
         except ValueError as exc:
-            return record, f"payload cannot be read ({str(exc)[:120]})"
-    return record, None
+            return f"payload cannot be read ({str(exc)[:120]})"
+    return None
 
 
 def read_events(conn: Connection, cursor: Cursor = START, limit: int = 1000) -> Batch:
@@ -186,13 +206,12 @@ def read_events(conn: Connection, cursor: Cursor = START, limit: int = 1000) -> 
     rejected: list[RejectedRow] = []
     with conn.cursor() as cur:  # only lends the connection's time zone to the parser
         decoded = [_decode(row, cur) for row in rows]
-    for record, unreadable in decoded:
-        problem = unreadable or describe(event_problems(record))
-        if problem:
-            _logger.warning("rejected row id=%s: %s", record["id"], problem)
-            rejected.append(RejectedRow(record["id"], record["event_uid"], problem))
+    for outcome in decoded:
+        if isinstance(outcome, RejectedRow):
+            _logger.warning("rejected row id=%s: %s", outcome.id, outcome.reason)
+            rejected.append(outcome)
         else:
-            events.append(Event(**record))
+            events.append(outcome)
     next_cursor = (
         Cursor(int(rows[-1][CONTRACT_COLUMNS.index("tx")]), rows[-1][0]) if rows else cursor
     )

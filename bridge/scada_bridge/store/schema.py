@@ -164,9 +164,11 @@ def migrate(
 
 _ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
-#: The functions a reader calls (migration 0003): record its cursor, and name
-#: the sessions of this database holding its horizon, without pg_read_all_stats.
+#: The functions a reader calls (migrations 0003, 0005): register itself, record
+#: its cursor, and name the sessions of this database holding its horizon,
+#: without pg_read_all_stats.
 READER_FUNCTIONS = (
+    "scada.register_reader(text)",
     "scada.record_reader_cursor(text, xid8, bigint)",
     "scada.xact_sessions()",
 )
@@ -231,8 +233,9 @@ def grant_writer(conn: Connection, role: str, password: str | None = None) -> No
     with conn.cursor() as cur:
         ident = _login_role(cur, role, password, "--writer-role")
         grants = (
-            # check_schema at connect; the active failures at start.
+            # check_schema at connect; the active failures at start (migration 0004).
             "GRANT SELECT ON scada.schema_version, scada.equipment_failure TO {}",
+            "GRANT SELECT ON scada.active_condition TO {}",
             "GRANT INSERT ON scada.equipment_failure TO {}",
             "GRANT SELECT, INSERT, UPDATE ON scada.plc_status TO {}",
             # So 'doctor' run with the poller's URI can name what holds the horizon.
