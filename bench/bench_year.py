@@ -157,9 +157,26 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=10)
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--template", help="an Odoo database with the module installed to copy")
+    parser.add_argument(
+        "--existing",
+        metavar="SMALL,BIG",
+        help="measure two databases a --keep run filled (after an upgrade of the module)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, ODOO_PATH)
 
+    if args.existing:
+        small, big = args.existing.split(",")
+        return (
+            0
+            if report(
+                screens_of(small, args.baseline, args.calls),
+                screens_of(big, args.failures, args.calls),
+                args.baseline,
+                args.failures,
+            )
+            else 1
+        )
     tag = uuid.uuid4().hex[:8]
     template, small, big = (f"scada_year_{k}_{tag}" for k in ("tmpl", "small", "big"))
     scada = f"scada_year_scada_{tag}"

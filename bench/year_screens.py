@@ -125,6 +125,8 @@ def screens(client: Client, failures: int) -> dict[str, Call]:
         )
 
     deep = max(0, failures - 100)
+    # The key of the failure just before the deep page (one slow call, not timed).
+    after = c.get(f"/api/scada/equipment-failure?limit=1&offset={max(0, deep - 1)}")["next"]
     return {
         "failures list": listing("scada.failure.report", fail_spec, []),
         "failures: search equipment code": listing(
@@ -161,7 +163,12 @@ def screens(client: Client, failures: int) -> dict[str, Call]:
         "sync log list": listing("scada.sync.log", log_spec, []),
         "SCADA > PLCs": listing("scada.plc.status", plc_spec, []),
         "API GET first page": lambda: c.get("/api/scada/equipment-failure?limit=80"),
-        "API GET deep page": lambda: c.get(f"/api/scada/equipment-failure?limit=80&offset={deep}"),
+        "API GET deep page (offset)": lambda: c.get(
+            f"/api/scada/equipment-failure?limit=80&offset={deep}"
+        ),
+        "API GET deep page (after=key)": lambda: c.get(
+            f"/api/scada/equipment-failure?limit=80&after={after}"
+        ),
     }
 
 
