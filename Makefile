@@ -16,4 +16,4 @@ demo: $(VENV)/bin/scada-bridge
 # The bridge and its pinned dependencies (scripts/test.sh makes the same venv).
 $(VENV)/bin/scada-bridge:
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q -r requirements.txt
+	$(VENV)/bin/pip install -q -r requirements.txt -r requirements-sources.txt

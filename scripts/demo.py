@@ -221,6 +221,16 @@ def plant_config(tmp: Path, ports: tuple[int, int]) -> Path:
     return path
 
 
+def opcua_config(tmp: Path, port: int) -> Path:
+    """examples/opcua-plant.toml on a free port, a state dir in ``tmp`` (``--opcua``)."""
+    text = (ROOT / "examples" / "opcua-plant.toml").read_text()
+    text = text.replace("opc.tcp://127.0.0.1:4840", f"opc.tcp://127.0.0.1:{port}")
+    text = re.sub(r"(?m)^state_dir = .*$", f'state_dir = "{tmp / "poller-state"}"', text)
+    path = tmp / "opcua-plant.toml"
+    path.write_text(text)
+    return path
+
+
 def scada_events(uri: str) -> list[tuple]:
     import psycopg2
 
@@ -332,10 +342,14 @@ def run(args: argparse.Namespace, procs: Processes, tmp: Path, cleanup: list) ->
     procs.run("migrate", [*bridge, "migrate", "--db", scada_uri], timeout=60)
 
     ports = (free_port(), free_port())
-    config = plant_config(tmp, ports)
+    config, scenario = plant_config(tmp, ports), SCENARIO
+    if args.opcua:  # an OPC UA server's alarms instead of PLCs (issue 20)
+        ports = (ports[0],)
+        config = opcua_config(tmp, ports[0])
+        scenario = ROOT / "examples" / "opcua-scenario.toml"
     procs.start(
         "simulator",
-        [*bridge, "simulate", "--config", str(config), "--scenario", str(SCENARIO)],
+        [*bridge, "simulate", "--config", str(config), "--scenario", str(scenario)],
         env={**os.environ, "SCADA_DB_URI": scada_uri},
     )
     wait_for("the simulated PLCs", lambda: all(port_open(p) for p in ports), 30, procs)
@@ -630,6 +644,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--keep", action="store_true", help="keep the databases and logs after stopping"
+    )
+    parser.add_argument(
+        "--opcua",
+        action="store_true",
+        help="an OPC UA server's alarms instead of PLCs (examples/opcua-plant.toml)",
     )
     args = parser.parse_args(argv)
 

@@ -34,6 +34,31 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     pg_isready -h 127.0.0.1 -p 5432 || { echo "test: PostgreSQL did not start" >&2; exit 1; }
 fi
 
+# -- MQTT broker (issue 20: tests/sources) -------------------------------------------
+# The MQTT tests use the broker on 127.0.0.1:1883 when one answers; otherwise Debian's
+# mosquitto (installed when missing) runs on a free port for this run, and stops after.
+export SCADA_TEST_MQTT_PORT="${SCADA_TEST_MQTT_PORT:-1883}"
+if ! timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SCADA_TEST_MQTT_PORT" 2>/dev/null; then
+    if ! command -v mosquitto >/dev/null && ! [[ -x /usr/sbin/mosquitto ]]; then
+        echo "test: no MQTT broker on 127.0.0.1:$SCADA_TEST_MQTT_PORT: installing Debian's mosquitto" >&2
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto; } \
+            >/tmp/scada-mosquitto-install.log 2>&1 \
+            || echo "test: cannot install mosquitto (log: /tmp/scada-mosquitto-install.log): the MQTT tests will fail" >&2
+    fi
+    SCADA_TEST_MQTT_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$SCADA_TEST_MQTT_PORT" >"$RESULTS/mosquitto.conf"
+    MOSQUITTO="$(command -v mosquitto || echo /usr/sbin/mosquitto)"
+    "$MOSQUITTO" -c "$RESULTS/mosquitto.conf" >"$RESULTS/mosquitto.log" 2>&1 &
+    MOSQUITTO_PID=$!
+    trap 'kill "$MOSQUITTO_PID" 2>/dev/null; rm -rf "$RESULTS"' EXIT
+    for _ in $(seq 1 50); do
+        timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SCADA_TEST_MQTT_PORT" 2>/dev/null && break
+        sleep 0.1
+    done
+    echo "test: started mosquitto on 127.0.0.1:$SCADA_TEST_MQTT_PORT for this run (pid $MOSQUITTO_PID)" >&2
+fi
+# -- end of MQTT broker --
+
 # -- the bridge's virtual environment -------------------------------------------
 if [[ ! -x "$VENV/bin/python" ]]; then
     echo "test: creating $VENV" >&2
@@ -44,6 +69,11 @@ fi
     | grep -v "^WARNING: Location" >&2
 "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e ./bridge 2>&1 \
     | grep -v "^WARNING: Location" >&2
+# -- event source libraries (issue 20): their own file, not requirements.txt (Odoo's venv
+# installs that one, and asyncua's cryptography >= 45 conflicts with Odoo 18's pin) --
+"$VENV/bin/pip" install -q --disable-pip-version-check -r requirements-sources.txt 2>&1 \
+    | grep -v "^WARNING: Location" >&2
+# -- end of event source libraries --
 
 # -- the tiers: each writes JUnit XML, and only that XML is counted ----------------
 JUNIT=("$VENV/bin/python" "$ROOT/scripts/junit.py")

@@ -1,20 +1,23 @@
 """The package's shape: the public API Odoo imports, and imports that run one way.
 
-``cli -> poller/doctor/simulator -> plc/store -> config/odoo_url -> plc drivers ->
-events/errors``: a module may import only from its own layer or the layers below it,
-so no circle can form (``diagnose()`` once imported its hops inside the function to
-dodge one).
+``cli -> poller/doctor/simulator -> sources -> plc/store -> config/odoo_url -> events/protocol
+frames -> errors``: a module may import only from its own layer or the
+layers below it, so no circle can form (``diagnose()`` once imported its hops inside
+the function to dodge one).
 
-The PLC drivers (``plc.driver``, ``plc.modbus``, ``plc.fins``) sit below ``config``:
-the protocol constants (Modbus tables and limits, FINS areas and limits) live in
-the driver modules and the configuration loader checks against them, so the
-drivers may import only ``errors`` (issue 14: no protocol constant in the loader).
+The protocols apart from I/O (issue 19): ``plc.fins_frames`` and ``plc.modbus_tables``
+hold the frames and constants the configuration loader checks against (issue 14: no
+protocol constant in the loader), import only ``errors`` and sit in the bottom layer;
+the drivers (``plc.fins``, ``plc.modbus``) are ordinary ``plc`` modules above
+``config``, so loading a configuration never loads pymodbus.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import scada_bridge
@@ -23,15 +26,16 @@ PACKAGE = Path(scada_bridge.__file__).parent
 
 #: Layer of each top-level part; a module may import its own layer or lower ones.
 LAYERS = {
+    "errors": -1,  # every layer may raise
     "_version": 0,
-    "errors": 0,
     "events": 0,
-    "plc.drivers": 0.5,
+    "plc.protocol": 0,  # frames and constants, no I/O: plc.fins_frames, plc.modbus_tables
     "config": 1,
     "odoo_url": 1,
     "odoo_http": 1.5,  # the HTTP client to Odoo, built on the URL rules of odoo_url
     "plc": 2,
     "store": 2,
+    "sources": 2.5,  # OPC UA and MQTT event sources (issue 20): the poller runs them
     "poller": 3,
     "doctor": 3,
     "simulator": 3,
@@ -41,14 +45,14 @@ LAYERS = {
 }
 
 
-#: Modules of ``plc/`` that form the ``plc.drivers`` layer (below ``config``).
-DRIVER_MODULES = {"scada_bridge.plc.driver", "scada_bridge.plc.modbus", "scada_bridge.plc.fins"}
+#: Modules of ``plc/`` without I/O that form the ``plc.protocol`` layer (below ``config``).
+PROTOCOL_MODULES = {"scada_bridge.plc.fins_frames", "scada_bridge.plc.modbus_tables"}
 
 
 def _part(module: str) -> str:
-    """``scada_bridge.store.reader`` -> ``store``; a driver module -> ``plc.drivers``."""
-    if module in DRIVER_MODULES:
-        return "plc.drivers"
+    """``scada_bridge.store.reader`` -> ``store``; a protocol module -> ``plc.protocol``."""
+    if module in PROTOCOL_MODULES:
+        return "plc.protocol"
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else "__init__"
 
@@ -127,8 +131,22 @@ def test_no_import_cycle_between_modules():
     assert not cycles, "import cycles: " + "; ".join(cycles)
 
 
+def test_loading_a_configuration_loads_no_driver_and_no_pymodbus():
+    """The half layer is gone: ``config`` reaches the protocols' constants, never a driver."""
+    code = (
+        "import sys, scada_bridge.config; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pymodbus' "
+        "or m in ('scada_bridge.plc.fins', 'scada_bridge.plc.modbus', "
+        "'scada_bridge.plc.driver', 'scada_bridge.plc.registers')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "[]", f"importing scada_bridge.config loaded {out.stdout}"
+
+
 def test_every_subpackage_says_its_job_and_what_it_may_import():
-    for sub in ("plc", "store", "poller", "doctor", "simulator"):
+    for sub in ("plc", "store", "sources", "poller", "doctor", "simulator"):
         doc = importlib.import_module(f"scada_bridge.{sub}").__doc__ or ""
         assert "import" in doc.lower(), f"scada_bridge.{sub} docstring does not say its imports"
 

@@ -205,9 +205,16 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     import asyncio
 
     from .config import load
-    from .simulator.server import load_scenario, serve
+    from .simulator import load_scenario, serve
 
     config = load(args.config, secrets=False)
+    if not config.plcs:  # event sources only (issue 20): OPC UA alarm servers, MQTT messages
+        from .simulator.sources import load_source_scenario, serve_sources
+
+        steps, repeat = (
+            load_source_scenario(args.scenario, config) if args.scenario else ([], False)
+        )
+        return asyncio.run(serve_sources(config, steps, repeat, host=args.host))
     scenario = load_scenario(args.scenario, config) if args.scenario else None
     _quiet_pymodbus(args)
     return asyncio.run(serve(config, host=args.host, scenario=scenario, delay=args.response_delay))
@@ -332,7 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_poll)
 
     p = sub.add_parser(
-        "simulate", help="serve the PLCs of a configuration (Modbus TCP, Omron FINS UDP and TCP)"
+        "simulate",
+        help="serve the PLCs of a configuration (Modbus TCP, Omron FINS UDP and TCP), or its "
+        "OPC UA alarms and MQTT messages",
     )
     p.add_argument("--config", required=True, metavar="FILE", help="plant TOML file")
     p.add_argument("--scenario", metavar="FILE", help="TOML steps to play (raise, clear, ...)")

@@ -23,7 +23,8 @@ One tree, so a caller can catch as widely or as narrowly as it needs::
                                       exception, FINS end code)
 
 Every message is one line saying what failed, where (host, port, database,
-table, PLC) and what to do, so the command line can print it as it is.
+table, PLC) and what to do, so the command line can print it as it is;
+:func:`first_line` is how a message from elsewhere (libpq, a socket) is cut to one.
 """
 
 from __future__ import annotations
@@ -45,26 +46,38 @@ class DatabaseError(ScadaBridgeError):
 
 
 class ConnectionRefused(DatabaseError):
+    """Nothing listens at the database's host and port."""
+
     reason = "refused"
 
 
 class HostUnknown(DatabaseError):
+    """The database's host name does not resolve."""
+
     reason = "host_unknown"
 
 
 class ConnectionTimeout(DatabaseError):
+    """No answer from the database within the connect timeout."""
+
     reason = "timeout"
 
 
 class AuthenticationFailed(DatabaseError):
+    """The server refused the user or password."""
+
     reason = "authentication"
 
 
 class DatabaseMissing(DatabaseError):
+    """The server is up, the database is not there."""
+
     reason = "database_missing"
 
 
 class SchemaMissing(DatabaseError):
+    """The database is there, the ``scada`` schema is not migrated."""
+
     reason = "schema_missing"
 
 
@@ -147,3 +160,13 @@ class PlcRefused(PlcError):
     def __init__(self, message: str, *, code: int = 0) -> None:
         super().__init__(message)
         self.code = code
+
+
+def first_line(error: BaseException | str) -> str:
+    """The first line of an error's text, stripped: how a message from libpq, a socket
+    or a stored error becomes one line. An exception without text gives its class
+    name; an empty string gives ``""``."""
+    text = str(error).strip()
+    if text:
+        return text.splitlines()[0]
+    return "" if isinstance(error, str) else type(error).__name__

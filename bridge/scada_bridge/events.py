@@ -18,9 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+#: An event's ``kind``: a failure began ...
 RAISED = "raised"
+#: ... or ended (``raise_uid`` names the raise it clears).
 CLEARED = "cleared"
+#: Every kind an event may have.
 KINDS = (RAISED, CLEARED)
+#: Severities, lowest first (Odoo's selection field has the same values).
 SEVERITIES = ("low", "medium", "high", "critical")
 
 #: Longest text (in characters) accepted per field, one rule for every way in:
@@ -106,7 +110,7 @@ class NewEvent:
     def __post_init__(self) -> None:
         problems = event_problems(event_fields(self))
         if problems:
-            raise ValueError(f"event {self.event_uid}: {describe(problems)}")
+            raise ValueError(f"event {self.event_uid}: {describe_problems(problems)}")
 
 
 #: One problem of an event: (field name, or None for the event as a whole; reason).
@@ -119,7 +123,7 @@ def event_problems(event: Mapping[str, Any]) -> list[Problem]:
     ``event`` maps :data:`EVENT_FIELDS` to values (a missing key reads as
     None), ``occurred_at`` already a datetime. One rule set for every way in:
     the reader, :class:`NewEvent`, the push API, Odoo's ingest. Each reason is
-    a phrase that names its field, so reasons joined by :func:`describe` read
+    a phrase that names its field, so reasons joined by :func:`describe_problems` read
     as one line.
 
     Texts longer than :data:`TEXT_LIMITS` are refused, never cut: a code cut
@@ -194,7 +198,7 @@ def _depth(value: Any) -> int:
 _LIMITED = ("kind", "equipment_code", "failure_code", "description", "severity", "device")
 
 
-def describe(problems: list[Problem]) -> str:
+def describe_problems(problems: list[Problem]) -> str:
     """The problems of one event as one line."""
     return "; ".join(reason for _field, reason in problems)
 

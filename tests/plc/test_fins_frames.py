@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from scada_bridge.errors import PlcRefused
-from scada_bridge.plc.fins import (
+from scada_bridge.plc.fins_frames import (
     MEMORY_AREA_READ,
     MEMORY_AREA_WRITE,
     TCP_NODE_REQUEST,

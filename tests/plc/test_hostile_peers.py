@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scada_bridge.errors import PlcError, PlcRefused
-from scada_bridge.plc.fins import MAX_TCP_LENGTH, FinsDriver, tcp_frame
+from scada_bridge.plc.fins import FinsDriver
+from scada_bridge.plc.fins_frames import MAX_TCP_LENGTH, tcp_frame
 from scada_bridge.plc.modbus import ModbusDriver
 
 from tests.plc.hostile import HostileTcp, HostileUdp

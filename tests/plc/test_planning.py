@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scada_bridge.plc.modbus import (
+from scada_bridge.plc.modbus_tables import (
     COIL,
     HOLDING_REGISTER,
     INPUT_REGISTER,

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scada_bridge.config import load
-from scada_bridge.plc.fins import tcp_frame
+from scada_bridge.plc.fins_frames import tcp_frame
 from scada_bridge.poller.plc_loop import PlcLoop
 from scada_bridge.store.plc_status import PlcStatus
 

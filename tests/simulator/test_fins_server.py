@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from scada_bridge.plc.registers import decode_ascii, encode_bcd
-from scada_bridge.simulator.server import Simulator, load_scenario, play
+from scada_bridge.simulator import Simulator, load_scenario, play
 
 from tests.poller_fixtures import free_port, write_config
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from scada_bridge.events import (
+from scada_bridge import (
     CLEARED,
     EVENT_FIELDS,
     RAISED,

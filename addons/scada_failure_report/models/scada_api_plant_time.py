@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from odoo import api, models
-from scada_bridge.events import time_from_json
+from scada_bridge import time_from_json
 
 _logger = logging.getLogger(__name__)
 

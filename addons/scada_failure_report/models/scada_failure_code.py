@@ -3,7 +3,7 @@
 """What a failure code means for maintenance: its name, default severity, request policy."""
 
 from odoo import api, fields, models
-from scada_bridge.events import SEVERITIES
+from scada_bridge import SEVERITIES
 
 SEVERITY_SELECTION = [(s, s.capitalize()) for s in SEVERITIES]
 REQUEST_POLICIES = [

@@ -18,11 +18,11 @@ from typing import Any
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from scada_bridge.events import (
+from scada_bridge import (
     EVENT_FIELDS,
     RAISED,
     SEVERITIES,
-    describe,
+    describe_problems,
     event_problems,
     time_from_json,
     uid_from_json,
@@ -539,7 +539,7 @@ class ScadaFailureReport(models.Model):
                 self.env._(
                     "Event %(event_uid)s: %(problem)s.",
                     event_uid=event_uid,
-                    problem=describe(problems),
+                    problem=describe_problems(problems),
                 )
             )
         raise_uid = values["raise_uid"]

@@ -18,7 +18,7 @@ import scada_bridge
 from odoo import api, fields, models
 from scada_bridge import ScadaBridgeError
 
-from .scada_pull import no_connection_message
+from .scada_pull import connection_policy, no_connection_message
 
 _logger = logging.getLogger(__name__)
 
@@ -28,6 +28,8 @@ DEFAULT_INTERVAL = 5.0
 #: A PLC whose last poll is older than this many intervals is shown as stale.
 STALE_INTERVALS = 3
 CONNECT_TIMEOUT = 3
+#: Opening the list must never tie up a worker on a slow or locked SCADA table.
+STATEMENT_TIMEOUT_MS = 2000
 #: First key of the advisory lock a refresh holds on a source (second key: source id).
 REFRESH_LOCK = 0x5CADA57A & 0x7FFFFFFF
 STATES = [
@@ -215,7 +217,10 @@ def _read_source(source) -> tuple[dict[str, scada_bridge.PlcStatusRow], str | No
         return {}, no_connection_message(source)
     try:
         conn = scada_bridge.connect(
-            uri, connect_timeout=CONNECT_TIMEOUT, application_name="odoo-scada-plc-status"
+            uri,
+            connect_timeout=CONNECT_TIMEOUT,
+            application_name="odoo-scada-plc-status",
+            **connection_policy(STATEMENT_TIMEOUT_MS, STATEMENT_TIMEOUT_MS),
         )
     except ScadaBridgeError as exc:
         return {}, str(exc)
@@ -226,7 +231,7 @@ def _read_source(source) -> tuple[dict[str, scada_bridge.PlcStatusRow], str | No
             return scada_bridge.read_status(conn), None
         except psycopg2.Error as exc:
             conn.rollback()
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            first = scada_bridge.first_line(exc)
         try:
             scada_bridge.check_schema(conn, where)
         except ScadaBridgeError as exc:

@@ -22,26 +22,22 @@ modules.
 import logging
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import odoo
 import psycopg2
 import psycopg2.errors
-import psycopg2.extensions
 import scada_bridge
 from odoo import fields
 from odoo.tools import config
-from scada_bridge import Cursor, ScadaBridgeError
-from scada_bridge.store.reader import MAX_LIMIT as READ_LIMIT
+from scada_bridge import READ_LIMIT, Cursor, ScadaBridgeError
 
 from . import scada_alert, scada_pull_rows
 
 _logger = logging.getLogger(__name__)
 
 PARAM_TIME_BUDGET = "scada_failure_report.pull_time_budget"
-#: Rows waiting behind a running transaction longer than this are reported.
-HELD_BACK_AFTER = timedelta(minutes=1)
 #: Share of the worker's time limit one pull run may use before it hands over.
 TIME_BUDGET_SHARE = 0.5
 #: Budget when Odoo sets no time limit at all (threaded server).
@@ -126,45 +122,31 @@ def batch_size_limit() -> int:
     return max(1, min(int(soft * MEMORY_SHARE / BYTES_PER_EVENT), READ_LIMIT))
 
 
-def pull_dsn(uri: str, budget: float) -> str:
-    """The source's URI with the pull's timeouts: no statement, lock or dead peer hangs a worker.
+def pull_timeouts(budget: float) -> dict[str, Any]:
+    """The pull's connection policy (``scada_bridge.connect``'s keywords): no statement,
+    lock or dead peer hangs a worker.
 
     A statement may take at most the run's budget (a batch read is far
     quicker); a lock wait ends sooner; keepalives and ``tcp_user_timeout``
     notice a SCADA server that vanished without closing the connection.
     """
     statement_ms = max(int(budget * 1000), 1000)
-    return make_dsn_with_timeouts(uri, statement_ms, min(statement_ms, LOCK_TIMEOUT_MS))
+    return connection_policy(statement_ms, min(statement_ms, LOCK_TIMEOUT_MS))
 
 
-def make_dsn_with_timeouts(uri: str, statement_ms: int, lock_ms: int) -> str:
-    """``uri`` plus statement and lock timeouts, keepalives and ``tcp_user_timeout``.
-
-    A URI libpq cannot read comes back as it is: connecting says what is wrong.
-    """
-    try:
-        params = psycopg2.extensions.parse_dsn(uri)
-    except psycopg2.ProgrammingError:
-        return uri
-    options = " ".join(
-        filter(
-            None,
-            [
-                params.get("options"),
-                f"-c statement_timeout={statement_ms}",
-                f"-c lock_timeout={lock_ms}",
-            ],
-        )
-    )
-    return psycopg2.extensions.make_dsn(
-        uri,
-        options=options,
-        keepalives=1,
-        keepalives_idle=KEEPALIVE_IDLE,
-        keepalives_interval=KEEPALIVE_INTERVAL,
-        keepalives_count=KEEPALIVE_COUNT,
-        tcp_user_timeout=TCP_USER_TIMEOUT_MS,
-    )
+def connection_policy(statement_ms: int, lock_ms: int) -> dict[str, Any]:
+    """Statement and lock timeouts plus the pull's keepalives, for ``scada_bridge.connect``
+    and ``scada_bridge.check_source``."""
+    return {
+        "statement_timeout_ms": statement_ms,
+        "lock_timeout_ms": lock_ms,
+        "keepalives": scada_bridge.Keepalives(
+            idle=KEEPALIVE_IDLE,
+            interval=KEEPALIVE_INTERVAL,
+            count=KEEPALIVE_COUNT,
+            user_timeout_ms=TCP_USER_TIMEOUT_MS,
+        ),
+    }
 
 
 def reader_name(source) -> str:
@@ -194,27 +176,13 @@ def no_connection_message(source) -> str:
 
 def held_back_note(backlog: scada_bridge.Backlog, now: datetime | None = None) -> str | bool:
     """ "N events held back by <holder> since <time>: <fix>" when rows wait behind a
-    transaction for longer than :data:`HELD_BACK_AFTER`, else False.
+    transaction for longer than ``scada_bridge.HELD_BACK_AFTER``, else False.
 
     A transaction left open (idle in transaction, a prepared transaction)
     holds every pull back while the source otherwise looks fine.
     """
-    since = backlog.oldest_behind_at
-    if not backlog.behind_horizon or not since:
-        return False
-    now = now or datetime.now(timezone.utc)
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=timezone.utc)
-    if now - since < HELD_BACK_AFTER:
-        return False
-    holders = backlog.held_by
-    who = "; ".join(str(holder) for holder in holders) or "a transaction that just ended"
-    started = min((h.since for h in holders if h.since), default=since)
-    fix = f": {holders[0].fix}" if holders else ""
-    return (
-        f"{backlog.behind_horizon} event(s) held back by {who} "
-        f"since {started.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC{fix}"
-    )
+    held = backlog.held_back(now)
+    return held.note if held and held.stuck else False
 
 
 def pull_summary(summary: dict[str, Any]) -> str:
@@ -304,7 +272,7 @@ class SourcePull:
         try:
             cursor = Cursor.parse(source.cursor or "")
             conn = scada_bridge.connect(
-                pull_dsn(source.connection_uri, self.budget), application_name="odoo-scada"
+                source.connection_uri, application_name="odoo-scada", **pull_timeouts(self.budget)
             )
         except ScadaBridgeError as exc:
             return self.failed(summary, str(exc))
@@ -535,7 +503,7 @@ class SourcePull:
                 "(%s); scada-bridge prune will keep every event of this database",
                 self.source.name,
                 cursor,
-                str(exc).strip().splitlines()[0],
+                scada_bridge.first_line(exc),
             )
 
     def commit_progress(self, done: int, remaining: int) -> None:
@@ -576,7 +544,7 @@ def _add(summary: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
 def _scada_error(exc: Exception, where: str) -> str:
     if isinstance(exc, ScadaBridgeError):
         return str(exc)
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first = scada_bridge.first_line(exc)
     return (
         f"reading events from {where} failed: {first}; "
         "check the server and run 'scada-bridge doctor'"

@@ -95,7 +95,7 @@ def _ingest_part(env, events, source, results: list, refused: list) -> None:
 
 def refusal(env, exc: BaseException) -> str:
     """One line: why Odoo could not store the row, and what to do."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = scada_bridge.first_line(exc)
     if len(text) > REASON_CHARS:
         text = text[: REASON_CHARS - 1] + "…"
     return env._(

@@ -22,7 +22,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from scada_bridge import ScadaBridgeError
 
-from .scada_pull import PULL_LOCK, make_dsn_with_timeouts
+from .scada_pull import PULL_LOCK, connection_policy
 
 _logger = logging.getLogger(__name__)
 
@@ -167,15 +167,16 @@ class ScadaRejectedRow(models.Model):
         conn = None
         try:
             conn = scada_bridge.connect(
-                make_dsn_with_timeouts(uri, REREAD_STATEMENT_MS, REREAD_STATEMENT_MS),
+                uri,
                 application_name="odoo-scada-retry",
                 connect_timeout=REREAD_CONNECT_TIMEOUT,
+                **connection_policy(REREAD_STATEMENT_MS, REREAD_STATEMENT_MS),
             )
             reread = scada_bridge.reread_rows(conn, self.filtered("row_id").mapped("row_id"))
             conn.rollback()
             return reread
         except (ScadaBridgeError, psycopg2.Error) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first = scada_bridge.first_line(exc)
             raise UserError(
                 self.env._(
                     "Reading rejected rows from %(name)s failed: %(error)s. Check the "

@@ -114,11 +114,12 @@ class ScadaSource(models.Model):
             try:
                 # Opening the form must never tie up a worker on a slow server.
                 check = scada_bridge.check_source(
-                    scada_pull.make_dsn_with_timeouts(
-                        uri, BACKLOG_STATEMENT_TIMEOUT_MS, BACKLOG_STATEMENT_TIMEOUT_MS
-                    ),
+                    uri,
                     Cursor.parse(source.cursor or ""),
                     connect_timeout=BACKLOG_CONNECT_TIMEOUT,
+                    **scada_pull.connection_policy(
+                        BACKLOG_STATEMENT_TIMEOUT_MS, BACKLOG_STATEMENT_TIMEOUT_MS
+                    ),
                 )
             except ScadaBridgeError as exc:
                 source.backlog_note = str(exc)

@@ -24,7 +24,7 @@ import scada_bridge
 from odoo import api, fields, models
 from scada_bridge import ScadaBridgeError
 
-from .scada_pull import make_dsn_with_timeouts, old_reader_name, reader_name
+from .scada_pull import connection_policy, old_reader_name, reader_name
 
 _logger = logging.getLogger(__name__)
 
@@ -84,10 +84,11 @@ class ScadaSourceReader(models.Model):  # pylint: disable=consider-merging-class
                 "with Odoo is too old to register one; upgrade it (pip install -U scada-bridge)."
             )
         try:
-            dsn = make_dsn_with_timeouts(
-                self.connection_uri, REGISTER_STATEMENT_MS, REGISTER_LOCK_MS
+            conn = scada_bridge.connect(
+                self.connection_uri,
+                application_name="odoo-scada",
+                **connection_policy(REGISTER_STATEMENT_MS, REGISTER_LOCK_MS),
             )
-            conn = scada_bridge.connect(dsn, application_name="odoo-scada")
             try:
                 register(conn, name)
                 conn.commit()
@@ -97,7 +98,7 @@ class ScadaSourceReader(models.Model):  # pylint: disable=consider-merging-class
             finally:
                 conn.close()
         except (ScadaBridgeError, psycopg2.Error) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first = scada_bridge.first_line(exc)
             _logger.warning("SCADA source %s: cannot register as a reader: %s", self.name, first)
             return False, self.env._(
                 "Not registered as a reader of its SCADA database yet (%(error)s): until it "

@@ -3,8 +3,10 @@
 """SCADA > PLCs: the poller's ``scada.plc_status`` read live when the list opens."""
 
 import socket
+import time
 from datetime import datetime, timedelta, timezone
 
+import psycopg2
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from scada_bridge.store.plc_status import ERROR, UNREACHABLE, PlcStatus, write_status
@@ -175,6 +177,22 @@ class TestPlcStatus(ScadaCase):
         self.assertEqual(action["type"], "ir.actions.act_window")
         self.assertFalse(self.rows().read_error)
         self.assertEqual(self.Status.with_user(self.user).action_refresh()["tag"], "soft_reload")
+
+    def test_a_locked_status_table_gives_up_quickly_instead_of_hanging_the_list(self):
+        holder = psycopg2.connect(self.scada_uri)
+        self.addCleanup(holder.close)
+        with holder.cursor() as cur:
+            # Bounded even if the list waited for it: the lock goes after 30 s.
+            cur.execute("SET idle_in_transaction_session_timeout = '30s'")
+            cur.execute("LOCK TABLE scada.plc_status IN ACCESS EXCLUSIVE MODE")
+
+        start = time.monotonic()
+        action = self.open_as(self.user)
+        waited = time.monotonic() - start
+
+        holder.rollback()
+        self.assertLess(waited, 20, "the statement timeout of the list, not the lock, ends it")
+        self.assertIn("statement timeout", action["params"]["message"])
 
     def test_database_not_migrated_and_source_without_connection_say_what_to_do(self):
         other = self.Source.create({"name": "Plant 2", "connection_uri": server_dsn("postgres")})

@@ -10,12 +10,12 @@ The reference for every key is ``docs/configuration.md``.
 The package: :mod:`.model` (the dataclasses and which key each field is),
 :mod:`.tables` (one TOML table read and checked), :mod:`.load` (the file, table by
 table). Imports only ``errors``, ``events`` and the PLC drivers' constants
-(``plc.modbus``, ``plc.fins``).
+(``plc.modbus_tables``, ``plc.fins_frames``: no driver, no pymodbus).
 """
 
 from __future__ import annotations
 
-from ..plc.modbus import (
+from ..plc.modbus_tables import (
     BIT_TABLES,
     COIL,
     DISCRETE_INPUT,
@@ -43,7 +43,6 @@ from .model import (
     Span,
     config_keys,
 )
-from .tables import _Table, tomllib
 
 __all__ = [
     "BIT_TABLES",
@@ -68,9 +67,7 @@ __all__ = [
     "Plc",
     "PollerSettings",
     "Span",
-    "_Table",
     "config_keys",
     "load",
     "parse",
-    "tomllib",
 ]

@@ -1,4 +1,5 @@
-"""Loading the poller's TOML file: :func:`load` and :func:`parse`, table by table."""
+"""Loading the poller's TOML file: :func:`load` and :func:`parse`, table by table,
+against the limits of ``plc.modbus_tables`` and ``plc.fins_frames``."""
 
 from __future__ import annotations
 
@@ -8,11 +9,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import tomllib  # requires-python >= 3.11: no tomli fallback
+
 from ..errors import ConfigError
 from ..events import SEVERITIES, TEXT_LIMITS
-from ..plc.fins import AREA_WORDS, AREAS, MAX_WORDS, TRANSPORTS, default_node
-from ..plc.fins import DEFAULT_PORT as FINS_PORT
-from ..plc.modbus import BIT_TABLES, HOLDING_REGISTER, MAX_ADDRESS, MAX_BITS, MAX_REGISTERS, TABLES
+from ..plc.fins_frames import AREA_WORDS, AREAS, MAX_WORDS, TRANSPORTS, default_node
+from ..plc.fins_frames import DEFAULT_PORT as FINS_PORT
+from ..plc.modbus_tables import (
+    BIT_TABLES,
+    HOLDING_REGISTER,
+    MAX_ADDRESS,
+    MAX_BITS,
+    MAX_REGISTERS,
+    TABLES,
+)
 from .model import (
     _NAME_RE,
     DEFAULT_DB_ENV,
@@ -33,7 +43,9 @@ from .model import (
     PollerSettings,
     Span,
 )
-from .tables import _show, _Table, tomllib
+from .overlaps import check_overlaps
+from .sources_load import sources
+from .tables import _show, _Table
 
 
 def load(
@@ -74,8 +86,11 @@ def parse(
     plcs: list[Plc] = []
     for table in top.tables("plc"):
         plcs.append(_plc(table))
-    if not plcs:
-        top.fail("plc", "no PLC configured: add at least one [[plc]] table")
+    mqtt, opcua = sources(top, secrets, [p.name for p in plcs])
+    if not plcs and not mqtt and not opcua:
+        top.fail(
+            "plc", "no PLC configured and no source: add a [[plc]], [[opcua]] or [[mqtt]] table"
+        )
     seen: dict[str, str] = {}
     endpoints: dict[tuple[str, int, int], str] = {}
     for table, plc in zip(top.tables("plc"), plcs, strict=True):
@@ -93,7 +108,15 @@ def parse(
             )
         endpoints[endpoint] = plc.name
     odoo = _odoo(top.sub("odoo"), secrets) if top.has("odoo") else None
-    return Config(path=file, database=database, poller=poller, plcs=tuple(plcs), odoo=odoo)
+    return Config(
+        path=file,
+        database=database,
+        poller=poller,
+        plcs=tuple(plcs),
+        odoo=odoo,
+        mqtt=mqtt,
+        opcua=opcua,
+    )
 
 
 def _database(
@@ -172,7 +195,7 @@ def _plc(t: _Table) -> Plc:
     mailbox = _mailbox(t.sub("mailbox"), protocol, byte_order, limit) if t.has("mailbox") else None
     if not conditions and mailbox is None:
         t.fail("condition", "this PLC has nothing to watch: add [[plc.condition]] or [plc.mailbox]")
-    _check_overlaps(t, conditions, mailbox)
+    check_overlaps(t, conditions, mailbox)
     node, source = 0, None
     if fins:
         if not t.has("fins_node") and not 1 <= default_node(host) <= 254:
@@ -350,45 +373,3 @@ def _mailbox(t: _Table, protocol: str, byte_order: str, limit: int) -> Mailbox:
             "put its parts closer together",
         )
     return box
-
-
-def _check_overlaps(t: _Table, conditions: tuple[Condition, ...], mailbox: Mailbox | None) -> None:
-    """Conditions may share a register only when they read exactly the same one(s).
-
-    Several bits of one status word, or several values of one register, are
-    normal; an int32 starting in the middle of another value is a typo.
-    """
-    seen_keys: dict[tuple[str, str], str] = {}
-    for cond in conditions:
-        if cond.key in seen_keys:
-            raise ConfigError(
-                f"{t.file}: {cond.where}: equipment {cond.equipment!r} with failure_code "
-                f"{cond.failure_code!r} is already watched by {seen_keys[cond.key]}"
-            )
-        seen_keys[cond.key] = cond.where
-    for i, a in enumerate(conditions):
-        for b in conditions[:i]:
-            if a.table != b.table:
-                continue
-            if (a.address, a.width) == (b.address, b.width):
-                continue
-            if a.address < b.address + b.width and b.address < a.address + a.width:
-                raise ConfigError(
-                    f"{t.file}: {a.where}.address: {a.table} {a.address}..."
-                    f"{a.address + a.width - 1} ({a.type}) partly overlaps {b.where} "
-                    f"({b.address}..{b.address + b.width - 1}, {b.type})"
-                )
-    if mailbox is None:
-        return
-    for cond in conditions:
-        if cond.table != mailbox.area:
-            continue
-        for part, span in mailbox.spans().items():
-            if cond.address < span.address + span.registers and span.address < (
-                cond.address + cond.width
-            ):
-                what = cond.table.replace("_", " ")
-                raise ConfigError(
-                    f"{t.file}: {cond.where}.address: {what} {cond.address} is inside "
-                    f"the mailbox {part} ({span.address}..{span.address + span.registers - 1})"
-                )

@@ -1,6 +1,7 @@
 """The configuration's model: frozen dataclasses, the value types and orders, and which
 TOML key each field is (``config_keys``: the allowed keys come from the fields, never a
-second list). Protocol constants are the drivers' own (``plc.modbus``, ``plc.fins``).
+second list). Protocol constants come from ``plc.modbus_tables`` and ``plc.fins_frames``
+(no I/O there).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from ..plc.fins import MAX_WORDS
-from ..plc.fins import PROTOCOL as FINS
-from ..plc.modbus import HOLDING_REGISTER, MAX_REGISTERS
+from ..plc.fins_frames import MAX_WORDS
+from ..plc.fins_frames import PROTOCOL as FINS
+from ..plc.modbus_tables import HOLDING_REGISTER, MAX_REGISTERS
+from .sources import MqttSource, OpcUaSource
 
 #: Value types a condition may read, and how many registers each takes.
 TYPE_WIDTH = {
@@ -180,6 +182,9 @@ class Config:
     poller: PollerSettings
     plcs: tuple[Plc, ...] = field(default_factory=tuple, metadata={"key": "plc"})
     odoo: OdooDoorbell | None = None
+    #: Event sources beside the PLCs (issue 20; :mod:`.sources`).
+    mqtt: tuple[MqttSource, ...] = ()
+    opcua: tuple[OpcUaSource, ...] = ()
 
     def plc(self, name: str) -> Plc:
         for plc in self.plcs:

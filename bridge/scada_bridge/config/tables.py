@@ -9,15 +9,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import tomllib  # requires-python >= 3.11: no tomli fallback
-
 from ..errors import ConfigError
 from .model import MODBUS, PROTOCOLS, config_keys
 
-__all__ = ["_Table", "_kind", "_show", "tomllib"]
+__all__ = ["Table"]
 
 
-class _Table:
+class Table:
     """A TOML table being read: remembers its path for messages, rejects unknown keys."""
 
     def __init__(self, file: str, where: str, data: Any) -> None:
@@ -57,9 +55,9 @@ class _Table:
     def has(self, key: str) -> bool:
         return key in self.data
 
-    def sub(self, key: str) -> _Table:
+    def sub(self, key: str) -> Table:
         where = f"{self.where}.{key}" if self.where else key
-        return _Table(self.file, where, self.data[key])
+        return Table(self.file, where, self.data[key])
 
     def text(self, key: str, default: str | None = None, *, required: bool = False) -> str:
         if key not in self.data:
@@ -107,14 +105,18 @@ class _Table:
             self.fail(key, f"{value} is above the maximum {high}")
         return float(value)
 
-    def tables(self, key: str) -> list[_Table]:
+    def tables(self, key: str) -> list[Table]:
         value = self.data.get(key, [])
         if isinstance(value, Mapping):
             value = [value]
         if not isinstance(value, list):
             self.fail(key, f"must be an array of tables ([[{key}]]), got {_kind(value)}")
         base = f"{self.where}.{key}" if self.where else key
-        return [_Table(self.file, f"{base}[{i}]", item) for i, item in enumerate(value)]
+        return [Table(self.file, f"{base}[{i}]", item) for i, item in enumerate(value)]
+
+
+#: The name ``config``'s own modules use for :class:`Table`.
+_Table = Table
 
 
 def _kind(value: Any) -> str:

@@ -21,7 +21,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..config import load, tomllib
+import tomllib
+
+from ..config import load
 from ..config.model import DEFAULT_DB_ENV, DEFAULT_ODOO_KEY_ENV
 from ..errors import ConfigError
 

@@ -2,11 +2,12 @@
 
 The hops, in the order rows are printed: the poller's configuration file, each
 PLC (:mod:`.plc`), the poller (:mod:`.poller`), the SCADA database
-(:mod:`.database`), Odoo (:mod:`.odoo`). A hop with nothing to check it with (no
+(:mod:`.database`), Odoo (:mod:`.odoo`); after the PLCs, the event sources: OPC UA
+(:mod:`.opcua`) and MQTT brokers (:mod:`.mqtt`). A hop with nothing to check it with (no
 ``--config``, no ``--odoo-url``) prints one row saying so; it does not count as wrong.
 
 Imports: the hop modules and :mod:`._check` (which imports nothing of the package);
-the hops import only ``_check``, ``store``, ``plc``, ``config`` and ``errors``, never
+the hops import only ``_check``, ``store``, ``plc``, ``sources``, ``config`` and ``errors``, never
 each other or this module.
 """
 
@@ -18,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from ..config import load
+from ..config import Config, load
 from ..errors import ConfigError
 from ..store.reader import START, Cursor
 from ._check import Check, age, split_fix
@@ -64,12 +65,29 @@ class Settings:
 DEFAULT_MAX_PENDING = timedelta(minutes=15)
 
 
+def _source_checks(config: Config) -> list[Check]:
+    """The OPC UA and MQTT rows; their libraries are imported only when a source needs them
+    (Odoo imports this package for its own hop)."""
+    rows: list[Check] = []
+    if config.opcua:
+        from .opcua import opcua_checks
+
+        rows += opcua_checks(config.opcua)
+    if config.mqtt:
+        from .mqtt import mqtt_checks
+
+        rows += mqtt_checks(config.mqtt)
+    return rows
+
+
 def diagnose(settings: Settings, *, now: datetime | None = None) -> list[Check]:
     """Every hop's rows, in flow order: config, PLCs, poller, SCADA database, Odoo."""
     checks: list[Check] = []
     db_uri = settings.db_uri or None
     odoo_url, odoo_key = settings.odoo_url, settings.odoo_key
     plcs: tuple = ()
+    sources: list[Check] = []  # OPC UA and MQTT rows (issue 20)
+    source_names: list[str] = []
     status_every = 5.0
     if settings.config_path:
         try:
@@ -87,6 +105,8 @@ def diagnose(settings: Settings, *, now: datetime | None = None) -> list[Check]:
             )
         else:
             plcs = config.plcs
+            sources = _source_checks(config)
+            source_names = [o.name for o in config.opcua] + [m.name for m in config.mqtt]
             db_uri = config.database.uri
             status_every = config.poller.status_every
             # The poller's optional [odoo] doorbell names the Odoo to check by default.
@@ -99,19 +119,20 @@ def diagnose(settings: Settings, *, now: datetime | None = None) -> list[Check]:
                     "file valid",
                     True,
                     f"{settings.config_path}: {len(plcs)} PLC(s): "
-                    + ", ".join(p.name for p in plcs),
+                    + ", ".join(p.name for p in plcs)
+                    + (f"; sources: {', '.join(source_names)}" if source_names else ""),
                 )
             )
     else:
         checks.append(
             Check("config", "file valid", True, "not checked: no --config given", skipped=True)
         )
-    if plcs:
+    checks.extend(sources)
+    if plcs or source_names:
         checks.extend(plc_checks(plcs))
         if db_uri:
-            checks.extend(
-                poller_checks(db_uri, [p.name for p in plcs], status_every=status_every, now=now)
-            )
+            names = [p.name for p in plcs] + source_names
+            checks.extend(poller_checks(db_uri, names, status_every=status_every, now=now))
     else:
         why = "PLCs come from --config" if settings.config_path is None else "config invalid"
         checks.append(Check("PLC", "reachable", True, f"not checked: {why}", skipped=True))

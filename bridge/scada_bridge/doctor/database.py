@@ -9,10 +9,6 @@ from ..store.check import check_source
 from ..store.reader import START, Backlog, Cursor
 from ._check import Check, age, split_fix
 
-#: Rows waiting behind the horizon longer than this make the horizon row fail
-#: (a writer's own transaction lasts milliseconds; a minute means it is stuck).
-HORIZON_PATIENCE = timedelta(minutes=1)
-
 
 def scada_db_checks(
     uri: str,
@@ -74,20 +70,13 @@ def scada_db_checks(
 
 
 def horizon_check(pending: Backlog, now: datetime) -> Check:
-    """Whether committed events wait behind a transaction still open, and who holds it."""
+    """Whether committed events wait behind a transaction still open, and who holds it
+    (worded by :class:`~scada_bridge.store.reader.HeldBack`, as Odoo words its note)."""
     hop, name = "SCADA database", "horizon"
-    if not pending.behind_horizon:
+    held = pending.held_back(now)
+    if held is None:
         return Check(hop, name, True, "no event waits behind an open transaction")
-    waited = now - pending.oldest_behind_at if pending.oldest_behind_at else timedelta(0)
-    holders = pending.held_by
-    if not holders:  # it ended between the two reads
-        return Check(hop, name, True, f"{pending.behind_horizon} event(s) released just now")
-    first = holders[0]
-    since = f" since {first.since:%Y-%m-%d %H:%M:%S %Z}" if first.since else ""
-    more = f" (and {len(holders) - 1} more)" if len(holders) > 1 else ""
-    detail = (
-        f"{pending.behind_horizon} event(s) wait {age(now - waited, now)} behind {first}"
-        f"{since}{more}"
-    )
-    stuck = waited > HORIZON_PATIENCE
-    return Check(hop, name, not stuck, detail, first.fix if stuck else "")
+    if not held.holders:  # it ended between the two reads
+        return Check(hop, name, True, f"{held.count} event(s) released just now")
+    detail = f"{held.count} event(s) wait {age(now - held.waited, now)} behind {held.holding}"
+    return Check(hop, name, not held.stuck, detail, held.fix if held.stuck else "")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, first_line
 from ..odoo_http import OdooHttp, Unreachable
 from ..odoo_url import DEFAULT_PORT, parse_url
 from ..store.reader import Cursor
@@ -157,7 +157,7 @@ def source_check(source: dict[str, Any], now: datetime) -> Check:
     if isinstance(quarantined, int) and quarantined > 0:
         facts.append(f"{quarantined} rejected row(s) wait in quarantine (SCADA > Rejected Rows)")
     if error or state in _BAD_STATES:
-        what, fix = split_fix(error.splitlines()[0] if error else "")
+        what, fix = split_fix(first_line(error))
         when = f" (last pull {age(pulled, now)} ago)" if pulled else ""
         return Check(
             HOP,

@@ -19,7 +19,8 @@ from ..config import FINS, Plc
 from ..errors import PlcRefused, PlcUnreachable
 from ..plc.connect import driver_for
 from ..plc.driver import Driver
-from ..plc.fins import END_CODES, FinsDriver
+from ..plc.fins import FinsDriver
+from ..plc.fins_frames import END_CODES
 from ..plc.modbus import exception_name
 from ._check import Check
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg2
 
-from ..errors import ScadaBridgeError
+from ..errors import ScadaBridgeError, first_line
 from ..store.connection import connect
 from ..store.plc_status import read_status
 from ._check import Check, age, split_fix
@@ -92,7 +92,7 @@ def poller_checks(
             )
             continue
         if state != "ok":
-            what, fix = split_fix((last_error or "").splitlines()[0] if last_error else "")
+            what, fix = split_fix(first_line(last_error or ""))
             success = f"last success {age(last_success, now)} ago" if last_success else "never"
             checks.append(
                 Check(

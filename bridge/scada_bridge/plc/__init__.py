@@ -2,9 +2,11 @@
 the Modbus TCP and Omron FINS drivers, register decoding (data types, byte and word
 order, scale) and read planning (as few requests as the protocol's limits allow).
 
-``driver``, ``modbus`` and ``fins`` import only :mod:`scada_bridge.errors` (and the
-protocol libraries): :mod:`scada_bridge.config` imports their constants. The other
-modules (``registers``, ``planning``, ``connect``) may also import ``config`` and
-``events``; never ``store``, ``poller``, ``doctor``, ``simulator`` or ``cli``. This
-``__init__`` imports nothing, so importing ``config`` never runs ``registers``.
+The protocols apart from I/O: ``fins_frames`` (FINS frames, end codes, builders
+and parsers) and ``modbus_tables`` (Modbus tables, function codes, limits) import
+only :mod:`scada_bridge.errors`; :mod:`scada_bridge.config` imports them, so
+loading a configuration never loads pymodbus nor opens a socket. The drivers
+(``driver``, ``modbus``, ``fins``), ``registers``, ``planning`` and ``connect``
+may also import ``config`` and ``events``; never ``store``, ``poller``,
+``doctor``, ``simulator`` or ``cli``. This ``__init__`` imports nothing.
 """

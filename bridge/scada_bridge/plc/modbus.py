@@ -1,4 +1,4 @@
-"""The Modbus TCP driver (pymodbus's asyncio client), and Modbus's own constants.
+"""The Modbus TCP driver (pymodbus's asyncio client); Modbus's constants are :mod:`.modbus_tables`.
 
 Read function codes only (1-4), plus function 6 (write single register) for the
 opt-in mailbox acknowledgement. A device that answers with an exception becomes
@@ -6,8 +6,7 @@ opt-in mailbox acknowledgement. A device that answers with an exception becomes
 I/O error or no answer within ``timeout`` (after ``retries``) becomes
 :class:`PlcUnreachable`.
 
-Imports only :mod:`scada_bridge.errors` and :mod:`.driver` (``config`` imports
-the constants below).
+Imports :mod:`scada_bridge.errors`, :mod:`.driver` and :mod:`.modbus_tables`.
 """
 
 from __future__ import annotations
@@ -19,24 +18,22 @@ from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import ModbusException
 
-from ..errors import PlcRefused, PlcUnreachable
+from ..errors import PlcRefused, PlcUnreachable, first_line
 from .driver import Driver
-
-PROTOCOL = "modbus"
-DEFAULT_PORT = 502
-
-#: Modbus tables, as named in the configuration.
-COIL = "coil"
-DISCRETE_INPUT = "discrete_input"
-HOLDING_REGISTER = "holding_register"
-INPUT_REGISTER = "input_register"
-TABLES = (COIL, DISCRETE_INPUT, HOLDING_REGISTER, INPUT_REGISTER)
-BIT_TABLES = (COIL, DISCRETE_INPUT)
-
-#: Protocol limits: registers / bits one read request may return; highest address.
-MAX_REGISTERS = 125
-MAX_BITS = 2000
-MAX_ADDRESS = 65535
+from .modbus_tables import (
+    BIT_TABLES,
+    COIL,
+    DEFAULT_PORT,
+    DISCRETE_INPUT,
+    HOLDING_REGISTER,
+    INPUT_REGISTER,
+    MAX_BITS,
+    MAX_REGISTERS,
+    PROTOCOL,
+    READ_FUNCTION,
+    TABLES,
+    WRITE_SINGLE_REGISTER,
+)
 
 #: The pymodbus client method reading each table (read function codes only).
 _READ_METHOD = {
@@ -46,12 +43,8 @@ _READ_METHOD = {
     INPUT_REGISTER: "read_input_registers",
 }
 #: The function code an answer to each method must carry (pymodbus takes any).
-_FUNCTION_CODE = {
-    "read_coils": 1,
-    "read_discrete_inputs": 2,
-    "read_holding_registers": 3,
-    "read_input_registers": 4,
-    "write_register": 6,
+_FUNCTION_CODE = {_READ_METHOD[table]: READ_FUNCTION[table] for table in TABLES} | {
+    "write_register": WRITE_SINGLE_REGISTER
 }
 
 
@@ -127,8 +120,7 @@ class ModbusDriver(Driver):
         except (ModbusException, OSError, asyncio.TimeoutError) as exc:
             self.close()
             raise PlcUnreachable(
-                f"{what} at {self.host}:{self.port} failed: "
-                f"{str(exc).strip() or type(exc).__name__}"
+                f"{what} at {self.host}:{self.port} failed: " f"{first_line(exc)}"
             ) from None
         if rr.isError():
             code = int(getattr(rr, "exception_code", 0) or 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from .modbus import BIT_TABLES, MAX_BITS, MAX_REGISTERS
+from .modbus_tables import BIT_TABLES, MAX_BITS, MAX_REGISTERS
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,10 @@
 
 Shape of the service::
 
-    PlcLoop (one asyncio task per PLC, own driver: Modbus TCP or FINS)
+    EventSource (sources.base): one asyncio task each, one small interface
+      PlcLoop per PLC (adapted by RegisterSource), and the OPC UA / MQTT sources
+      (sources/: events, not values; MQTT acknowledges only after durable)
+    PlcLoop (own driver: Modbus TCP or FINS)
         read planned requests -> edges of status conditions, mailbox record
         -> Writer.submit(events)                   (conditions: no waiting)
         -> await Writer.submit(events, durable=True) then write the mailbox flag
@@ -21,9 +24,11 @@ import logging
 import signal
 
 from ..config import Config
+from ..sources import EventSource, build_sources, source_names
 from ..store.plc_status import PlcStatus
 from .doorbell import Doorbell
 from .plc_loop import PlcDown, PlcLoop
+from .register_source import RegisterSource
 from .sink import EventSink
 from .spool import ensure_state_dir
 from .writer import RING_SPACING, Writer
@@ -40,6 +45,8 @@ class Poller:
         self.config = config
         self.statuses = [PlcStatus(p.name, p.host, p.port) for p in config.plcs]
         self.loops: list[PlcLoop] = []
+        #: Every event source: the PLC loops (adapted) and the OPC UA / MQTT sources.
+        self.sources: list[EventSource] = []
         self.sink: EventSink | None = None
         self.writer: Writer | None = None
         self._stop: asyncio.Event | None = None
@@ -54,7 +61,8 @@ class Poller:
         self._stop = asyncio.Event()
         ensure_state_dir(cfg.poller.state_dir)
         self.sink = EventSink(cfg.database, cfg.poller.state_dir)
-        await asyncio.to_thread(self.sink.start, [p.name for p in cfg.plcs])
+        devices = [p.name for p in cfg.plcs] + source_names(cfg)
+        await asyncio.to_thread(self.sink.start, devices)
         loop = asyncio.get_running_loop()
         if handle_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -80,10 +88,16 @@ class Poller:
             )
             for plc, status in zip(cfg.plcs, self.statuses, strict=True)
         ]
-        tasks = [asyncio.create_task(pl.run(self._stop), name=pl.plc.name) for pl in self.loops]
+        # -- event sources (issue 20): PLC loops, OPC UA and MQTT, one interface --
+        self.sources = [RegisterSource(pl) for pl in self.loops]
+        # The writer's status list is self.statuses: the sources add their rows to it.
+        self.sources += build_sources(cfg, writer.submit, self.sink.active, self.statuses)
+        tasks = [asyncio.create_task(src.run(self._stop), name=src.name) for src in self.sources]
+        # -- end of event sources --
         _logger.info(
-            "polling %d PLC(s); events to %s; spool %s",
-            len(tasks),
+            "polling %d PLC(s) and %d other source(s); events to %s; spool %s",
+            len(self.loops),
+            len(tasks) - len(self.loops),
             self.sink.where,
             self.sink.spool.path,
         )

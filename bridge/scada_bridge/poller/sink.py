@@ -34,9 +34,9 @@ from pathlib import Path
 import psycopg2
 
 from ..config import Database
-from ..errors import DatabaseError
+from ..errors import ConfigError, DatabaseError, first_line
 from ..events import CLEARED, RAISED, NewEvent
-from ..store.connection import classify_connect_error, parse_target
+from ..store.connection import Keepalives, connect, parse_target
 from ..store.insert import insert_events
 from ..store.plc_status import PlcStatus, write_status
 from ..store.schema import check_schema
@@ -114,15 +114,11 @@ class EventSink:
             conn = self._open()
             try:
                 check_schema(conn, self.where)
-                with conn.cursor() as cur:
-                    cur.execute(
-                        "SET statement_timeout = %s", (self.database.connect_timeout * 2000,)
-                    )
                 conn.commit()
             except BaseException:
                 conn.close()
                 raise
-        except (DatabaseError, psycopg2.Error) as exc:
+        except (DatabaseError, ConfigError, psycopg2.Error) as exc:
             self._failed(exc)
             return False
         self._conn = conn
@@ -137,25 +133,22 @@ class EventSink:
         return True
 
     def _open(self) -> psycopg2.extensions.connection:
-        """Connect with TCP keepalives and a TCP user timeout: a link that dies silently
-        (no reset) fails the statement within seconds instead of hanging the writer."""
+        """Connect with a statement timeout, TCP keepalives and a TCP user timeout: a
+        link that dies silently (no reset) fails the statement within seconds instead
+        of hanging the writer."""
         timeout = self.database.connect_timeout
-        try:
-            return psycopg2.connect(
-                self.database.uri,
-                connect_timeout=timeout,
-                application_name="scada-bridge poll",
-                keepalives=1,
-                keepalives_idle=max(1, timeout),
-                keepalives_interval=1,
-                keepalives_count=3,
-                tcp_user_timeout=timeout * 2000,
-            )
-        except psycopg2.OperationalError as exc:
-            raise classify_connect_error(exc, parse_target(self.database.uri)) from None
+        return connect(
+            self.database.uri,
+            connect_timeout=timeout,
+            application_name="scada-bridge poll",
+            statement_timeout_ms=timeout * 2000,
+            keepalives=Keepalives(
+                idle=max(1, timeout), interval=1, count=3, user_timeout_ms=timeout * 2000
+            ),
+        )
 
     def _failed(self, exc: BaseException) -> None:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = first_line(exc)
         if self._conn is not None:
             try:
                 self._conn.close()

@@ -9,7 +9,7 @@ has is dropped, as a real Ethernet unit does, so the client times out. Like a
 CS/CJ CPU, A0-A447 are read-only (end code 2101), an address outside an area
 answers 1103/1104 and any other command 0401.
 
-Imports ``plc.fins`` (the frame layout and constants) and ``errors``.
+Imports ``plc.fins_frames`` (the frame layout and constants) and ``errors``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import struct
 from array import array
 from collections.abc import Sequence
 
-from ..plc.fins import (
+from ..plc.fins_frames import (
     AREA_CODES,
     AREA_WORDS,
     GCT,

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import psycopg2
 
-from ..errors import DatabaseError
-from .connection import connect, parse_target, redact
+from ..errors import DatabaseError, first_line
+from .connection import Keepalives, connect, parse_target, redact
 from .reader import START, Backlog, Cursor, backlog
 from .schema import SCHEMA_VERSION, check_schema
 
@@ -32,14 +32,30 @@ class SourceCheck:
     where: str = ""
 
 
-def check_source(uri: str, cursor: Cursor = START, *, connect_timeout: int = 5) -> SourceCheck:
+def check_source(
+    uri: str,
+    cursor: Cursor = START,
+    *,
+    connect_timeout: int = 5,
+    statement_timeout_ms: int | None = None,
+    lock_timeout_ms: int | None = None,
+    keepalives: Keepalives | None = None,
+) -> SourceCheck:
     """Connect, check the schema version and count the backlog after ``cursor``.
 
-    Never raises for a problem a person can fix: it is returned, with the fix.
+    The timeouts and keepalives are :func:`~.connection.connect`'s. Never raises
+    for a problem a person can fix: it is returned, with the fix.
     """
     try:
         where = str(parse_target(uri))
-        conn = connect(uri, connect_timeout=connect_timeout, autocommit=True)
+        conn = connect(
+            uri,
+            connect_timeout=connect_timeout,
+            autocommit=True,
+            statement_timeout_ms=statement_timeout_ms,
+            lock_timeout_ms=lock_timeout_ms,
+            keepalives=keepalives,
+        )
     except DatabaseError as exc:
         return SourceCheck(False, exc.reason, str(exc))
     except Exception as exc:  # ConfigError and anything libpq says about the URI
@@ -50,7 +66,7 @@ def check_source(uri: str, cursor: Cursor = START, *, connect_timeout: int = 5) 
     except DatabaseError as exc:
         return SourceCheck(False, exc.reason, str(exc), where=where)
     except psycopg2.Error as exc:  # e.g. the server went away mid-check
-        first = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "", uri)
+        first = redact(first_line(exc), uri)
         return SourceCheck(
             False,
             "error",

@@ -18,6 +18,7 @@ from ..errors import (
     DatabaseError,
     DatabaseMissing,
     HostUnknown,
+    first_line,
 )
 
 _logger = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def parse_target(uri: str) -> Target:
         params = psycopg2.extensions.parse_dsn(uri)
     except psycopg2.ProgrammingError as exc:
         raise ConfigError(
-            f"SCADA database URI is not valid ({redact(_first_line(exc), uri)}): expected "
+            f"SCADA database URI is not valid ({redact(first_line(exc), uri)}): expected "
             "postgresql://user:password@host:5432/dbname"
         ) from None
     host = params.get("host") or "local socket"
@@ -69,11 +70,6 @@ _KEYWORD_PASSWORD = re.compile(
     r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^\s&]*)", re.I
 )
 _QUOTED = re.compile(r'"([^"]*)"')
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _passwords(uri: str) -> list[str]:
@@ -120,24 +116,66 @@ def describe(conn: psycopg2.extensions.connection) -> str:
     return f"database {info.dbname!r} at {host}:{info.port}"
 
 
+@dataclass(frozen=True)
+class Keepalives:
+    """TCP keepalives and ``tcp_user_timeout`` of a connection: a server that vanished
+    without closing the link (power cut, cable, firewall) fails the next statement
+    within about ``idle + interval * count`` seconds (or ``user_timeout_ms`` of
+    unacknowledged data) instead of hanging it."""
+
+    idle: int = 30
+    interval: int = 10
+    count: int = 3
+    user_timeout_ms: int = 60_000
+
+
 def connect(
     uri: str,
     *,
     connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
     application_name: str = "scada-bridge",
     autocommit: bool = False,
+    statement_timeout_ms: int | None = None,
+    lock_timeout_ms: int | None = None,
+    keepalives: Keepalives | None = None,
 ) -> psycopg2.extensions.connection:
-    """Open a connection, turning libpq's failures into :mod:`scada_bridge.errors`."""
+    """Open a connection, turning libpq's failures into :mod:`scada_bridge.errors`.
+
+    The one connection policy of the bridge and of Odoo: ``statement_timeout_ms``
+    and ``lock_timeout_ms`` are set for the whole session at connect time (added
+    to the URI's own ``options``), ``keepalives`` bound how long a dead peer goes
+    unnoticed. ``None`` leaves the server's default (or the URI's own setting).
+    """
     target = parse_target(uri)
+    settings: dict[str, object] = {}
+    options = [
+        f"-c {name}={value}"
+        for name, value in (
+            ("statement_timeout", statement_timeout_ms),
+            ("lock_timeout", lock_timeout_ms),
+        )
+        if value is not None
+    ]
+    if options:
+        own = psycopg2.extensions.parse_dsn(uri).get("options")
+        settings["options"] = " ".join(filter(None, [own, *options]))
+    if keepalives is not None:
+        settings.update(
+            keepalives=1,
+            keepalives_idle=keepalives.idle,
+            keepalives_interval=keepalives.interval,
+            keepalives_count=keepalives.count,
+            tcp_user_timeout=keepalives.user_timeout_ms,
+        )
     try:
         conn = psycopg2.connect(
-            uri, connect_timeout=connect_timeout, application_name=application_name
+            uri, connect_timeout=connect_timeout, application_name=application_name, **settings
         )
     except psycopg2.OperationalError as exc:
         raise classify_connect_error(exc, target, uri) from None
     except psycopg2.ProgrammingError as exc:  # libpq refused an option's value
         raise ConfigError(
-            f"SCADA database URI is not valid ({redact(_first_line(exc), uri)}): expected "
+            f"SCADA database URI is not valid ({redact(first_line(exc), uri)}): expected "
             "postgresql://user:password@host:5432/dbname"
         ) from None
     conn.autocommit = autocommit
@@ -187,5 +225,5 @@ def classify_connect_error(
             "is running (pg_ctlcluster 15 main start / docker compose ps) and the host "
             "and port in the URI"
         )
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    first = first_line(text) or type(exc).__name__
     return DatabaseError(f"cannot connect to {target}: {first}")

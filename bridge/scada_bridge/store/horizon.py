@@ -29,7 +29,7 @@ from datetime import datetime
 import psycopg2
 from psycopg2.extensions import connection as Connection
 
-from ..errors import CursorAhead, DatabaseError, StandbyRefused
+from ..errors import CursorAhead, DatabaseError, StandbyRefused, first_line
 from .connection import describe
 from .schema import check_schema
 
@@ -176,7 +176,7 @@ def execute(conn: Connection, statement: str, params: dict | None = None) -> lis
         if not conn.autocommit:
             conn.rollback()
         check_schema(conn, describe(conn))  # raises: schema missing, or too old
-        raise DatabaseError(f"{describe(conn)}: {str(exc).strip().splitlines()[0]}") from None
+        raise DatabaseError(f"{describe(conn)}: {first_line(exc)}") from None
 
 
 @dataclass(frozen=True)

@@ -14,19 +14,20 @@ import json
 import logging
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import psycopg2.extensions
 from psycopg2.extensions import connection as Connection
 
 from ..errors import ConfigError
-from ..events import CONTRACT_COLUMNS, Event, describe, event_problems
+from ..events import CONTRACT_COLUMNS, Event, describe_problems, event_problems
 from .horizon import HORIZON_CTE, HorizonHolder, check_position, execute, horizon_holders
 
 _logger = logging.getLogger(__name__)
 
-MAX_LIMIT = 100_000
+#: Most events one read_events() call returns (Odoo sizes its batches below it).
+READ_LIMIT = 100_000
 
 
 @dataclass(frozen=True, order=True)
@@ -57,6 +58,7 @@ class Cursor:
         return cls(tx, id_)
 
 
+#: The cursor before the first event: read from the beginning.
 START = Cursor()
 
 
@@ -82,6 +84,50 @@ class Batch:
         return len(self.events) + len(self.rejected)
 
 
+#: Rows waiting behind a transaction longer than this are held back: a writer's own
+#: transaction lasts milliseconds, a minute means it is stuck (Odoo notes it on the
+#: source, the doctor's horizon row fails).
+HELD_BACK_AFTER = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    """Committed events waiting behind a transaction still open: how many, how long,
+    who holds them and what ends the hold. One wording for the doctor and Odoo."""
+
+    count: int
+    #: How long the oldest of them has waited.
+    waited: timedelta
+    holders: tuple[HorizonHolder, ...]
+    #: When the hold began: the earliest holder's start, else the oldest row's record.
+    since: datetime
+
+    @property
+    def stuck(self) -> bool:
+        """Waiting for :data:`HELD_BACK_AFTER` or longer: worth telling a person."""
+        return self.waited >= HELD_BACK_AFTER
+
+    @property
+    def holding(self) -> str:
+        """``pid 42 (user 'x', ...), idle in transaction since 2026-03-01 10:00:00 UTC``."""
+        who = "; ".join(str(holder) for holder in self.holders)
+        return (
+            f"{who or 'a transaction that just ended'} "
+            f"since {self.since.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+        )
+
+    @property
+    def fix(self) -> str:
+        """What ends the hold (the first holder's), or "" when it just ended."""
+        return self.holders[0].fix if self.holders else ""
+
+    @property
+    def note(self) -> str:
+        """One line to store and show: ``N event(s) held back by <holding>: <fix>``."""
+        fix = f": {self.fix}" if self.fix else ""
+        return f"{self.count} event(s) held back by {self.holding}{fix}"
+
+
 @dataclass(frozen=True)
 class Backlog:
     """Committed rows after a cursor; those a running transaction holds back, and who."""
@@ -95,6 +141,17 @@ class Backlog:
     oldest_behind_at: datetime | None = None
     #: What holds them back (empty when nothing waits, or the holder just ended).
     held_by: tuple[HorizonHolder, ...] = ()
+
+    def held_back(self, now: datetime | None = None) -> HeldBack | None:
+        """The rows behind the horizon as :class:`HeldBack`, or None when none wait."""
+        if not self.behind_horizon:
+            return None
+        now = now or datetime.now(timezone.utc)
+        oldest = self.oldest_behind_at or now
+        if oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=timezone.utc)
+        since = min((h.since for h in self.held_by if h.since), default=oldest)
+        return HeldBack(self.behind_horizon, now - oldest, self.held_by, since)
 
 
 # Columns psycopg2 might fail to convert (a timestamp in year 10000 or BC, a
@@ -156,7 +213,7 @@ def _decode(row: tuple, cur: Any) -> Event | RejectedRow:
     record = dict(zip(CONTRACT_COLUMNS, row, strict=True))
     uid = record["event_uid"]
     try:
-        problem = _parse(record, cur) or describe(event_problems(record))
+        problem = _parse(record, cur) or describe_problems(event_problems(record))
         if not problem:
             return Event(**record)
     except Exception as exc:  # any failure of the content is the row's, not the pull's
@@ -198,8 +255,8 @@ def read_events(conn: Connection, cursor: Cursor = START, limit: int = 1000) -> 
     The caller owns the transaction; with autocommit off each call should be
     followed by commit or rollback so the next call sees new rows.
     """
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ConfigError(f"batch limit {limit} is out of range: use 1 to {MAX_LIMIT}")
+    if not 1 <= limit <= READ_LIMIT:
+        raise ConfigError(f"batch limit {limit} is out of range: use 1 to {READ_LIMIT}")
     position = check_position(conn, cursor.tx, str(cursor))
     rows = execute(conn, _READ_SQL, position.params(tx=str(cursor.tx), id=cursor.id, n=limit))
     events: list[Event] = []

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from psycopg2.extensions import connection as Connection
 
 from ..errors import ConfigError
-from ..events import CONTRACT_COLUMNS, Event, describe, event_problems
-from .reader import _COLUMNS, MAX_LIMIT, RejectedRow, _decode
+from ..events import CONTRACT_COLUMNS, Event
+from .reader import _COLUMNS, READ_LIMIT, RejectedRow, _decode
 
 #: A raw value longer than this is cut (a huge payload stays readable on a screen).
 RAW_MAX_CHARS = 4000
@@ -62,8 +62,8 @@ def reread_rows(conn: Connection, ids: Iterable[int]) -> Reread:
     not in the table in ``missing``. The caller owns the transaction.
     """
     wanted = sorted({int(row_id) for row_id in ids})
-    if len(wanted) > MAX_LIMIT:
-        raise ConfigError(f"{len(wanted)} rows asked for at once: read at most {MAX_LIMIT}")
+    if len(wanted) > READ_LIMIT:
+        raise ConfigError(f"{len(wanted)} rows asked for at once: read at most {READ_LIMIT}")
     if not wanted:
         return Reread()
     width = len(CONTRACT_COLUMNS)
@@ -74,14 +74,13 @@ def reread_rows(conn: Connection, ids: Iterable[int]) -> Reread:
     events: list[Event] = []
     rejected: list[RejectedRow] = []
     raw: dict[int, dict[str, str | None]] = {}
-    for (record, unreadable), texts in decoded:
-        raw[record["id"]] = {
+    for outcome, texts in decoded:
+        raw[outcome.id] = {
             name: _cut(text) for name, text in zip(CONTRACT_COLUMNS, texts, strict=True)
         }
-        problem = unreadable or describe(event_problems(record))
-        if problem:
-            rejected.append(RejectedRow(record["id"], record["event_uid"], problem))
+        if isinstance(outcome, RejectedRow):
+            rejected.append(outcome)
         else:
-            events.append(Event(**record))
+            events.append(outcome)
     missing = tuple(row_id for row_id in wanted if row_id not in raw)
     return Reread(tuple(events), tuple(rejected), missing, raw)

@@ -60,6 +60,7 @@ def migrations() -> list[Migration]:
     return found
 
 
+#: The schema version this code reads and writes: the last migration's.
 SCHEMA_VERSION = migrations()[-1].version
 
 
