@@ -60,15 +60,17 @@ class Condition:
     byte_order: str = "big"
     word_order: str = "big"
     where: str = field(default="", metadata={"key": None})
+    #: ``(equipment, failure_code)``: which failure this is. Computed once here, not per
+    #: read: the poller looks it up for every condition it evaluates.
+    key: tuple[str, str] = field(init=False, repr=False, compare=False, metadata={"key": None})
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.equipment, self.failure_code))
 
     @property
     def width(self) -> int:
         """Registers (or bits) this condition reads, starting at ``address``."""
         return TYPE_WIDTH[self.type]
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.equipment, self.failure_code)
 
 
 @dataclass(frozen=True)

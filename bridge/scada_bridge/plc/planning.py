@@ -63,8 +63,10 @@ class Snapshot:
     def __init__(self) -> None:
         self._blocks: list[tuple[str, int, list[int]]] = []
 
-    def add(self, read: Read, values: Sequence[int | bool]) -> None:
-        self._blocks.append((read.area, read.address, [int(v) for v in values[: read.count]]))
+    def add(self, read: Read, values: Sequence[int]) -> None:
+        """Keep what ``read`` gave: words, or bits as 0/1 (the caller turns bools into ints,
+        so 100 words a poll are not converted one by one: issue 23)."""
+        self._blocks.append((read.area, read.address, list(values[: read.count])))
 
     def get(self, area: str, address: int, count: int = 1) -> list[int]:
         for blk_area, start, values in self._blocks:

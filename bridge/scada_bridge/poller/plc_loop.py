@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,10 +15,12 @@ from ..events import CLEARED, RAISED, NewEvent
 from ..plc.connect import driver_for
 from ..plc.driver import Driver
 from ..plc.planning import Read, Snapshot, plan_reads
-from ..plc.registers import BadBcd, condition_true, condition_value
+from ..plc.registers import BadBcd
 from ..store.plc_status import ERROR, PlcStatus
+from .conditions import Check, Edge, plan_checks
 from .mailbox import MailboxWatch
 from .sink import Key
+from .sleep import sleep as _sleep
 from .writer import Writer
 
 _logger = logging.getLogger(__name__)
@@ -34,24 +36,6 @@ class PlcDown(Exception):
     def __init__(self, state: str, message: str) -> None:
         super().__init__(message)
         self.state = state
-
-
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    """Sleep, but wake at once when the poller is told to stop."""
-    if seconds <= 0:
-        return
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except asyncio.TimeoutError:
-        pass
-
-
-@dataclass
-class _Edge:
-    """Debounce state of one condition."""
-
-    streak: int = 0
-    since: datetime | None = None
 
 
 class PlcLoop:
@@ -76,7 +60,7 @@ class PlcLoop:
         self.active: dict[tuple[str, str], str] = {
             (e, f): uid for (d, e, f), uid in active.items() if d == plc.name
         }
-        self.edges = {c.key: _Edge() for c in plc.conditions}
+        self.edges = {c.key: Edge() for c in plc.conditions}
         self.driver: Driver = driver_for(plc)
         self.reads = plan_reads(
             self._spans(),
@@ -85,6 +69,11 @@ class PlcLoop:
             max_bits=self.driver.max_bits,
             bit_areas=self.driver.bit_areas,
         )
+        self._blocks = plan_checks(self.reads, plc.conditions, self.edges)
+        # Each PLC polls at its own phase of its interval (from its name, stable across
+        # restarts): 1,000 PLCs are requests spread over the second, not one burst that
+        # made every PLC time out at once (issue 23). The first poll is still at once.
+        self._phase = zlib.crc32(plc.name.encode()) / 2**32 * plc.interval
         self.cycles = 0
         self.last_cycle: float = 0.0  # seconds one poll (read + handling) took
         self.max_period: float = 0.0  # longest time between two successful polls
@@ -147,7 +136,9 @@ class PlcLoop:
                 if self._last_ok is not None:
                     self.max_period = max(self.max_period, started - self._last_ok)
                 self._last_ok = started
-                next_at += self.plc.interval
+                # The second poll comes at this PLC's phase, within one interval of the first.
+                next_at += self._phase or self.plc.interval
+                self._phase = 0.0
                 now = loop.time()
                 if next_at < now:
                     next_at = now
@@ -225,10 +216,12 @@ class PlcLoop:
                 raise PlcDown(exc.state, str(exc)) from None
         return snapshot
 
-    async def _read(self, read: Read) -> Sequence[int | bool]:
+    async def _read(self, read: Read) -> Sequence[int]:
+        """Words as the driver gives them; bits as 0/1, as events' payloads show them."""
         try:
             if read.area in self.driver.bit_areas:
-                return await self.driver.read_bits(read.area, read.address, read.count)
+                bits = await self.driver.read_bits(read.area, read.address, read.count)
+                return [int(bit) for bit in bits]
             return await self.driver.read_words(read.area, read.address, read.count)
         except PlcError as exc:
             raise PlcDown(exc.state, str(exc)) from None
@@ -236,42 +229,79 @@ class PlcLoop:
     # -- status conditions --------------------------------------------------
 
     async def _conditions(self, snapshot: Snapshot) -> None:
-        now = _now()
-        events: list[NewEvent] = []
-        for cond in self.plc.conditions:
-            registers = snapshot.get(cond.table, cond.address, cond.width)
-            try:
-                value = condition_value(cond, registers)
-            except BadBcd as exc:
-                # The PLC's value is unreadable this poll: keep the state, say so once.
-                if cond.key not in self._unreadable:
-                    self._unreadable.add(cond.key)
-                    _logger.warning(
-                        "PLC %r %s %d (%s/%s): %s; condition left as it was until readable",
-                        self.plc.name,
-                        cond.table,
-                        cond.address,
-                        cond.equipment,
-                        cond.failure_code,
-                        exc,
-                    )
+        """Edges of the conditions whose words changed, or whose debounce is counting.
+
+        A block read with exactly the words of the previous read, and no debounce
+        counting in it, is skipped: one list comparison instead of decoding every
+        condition. An edge lasting one read still changes the words of that read.
+        """
+        now: datetime | None = None
+        events: list[tuple[int, NewEvent]] = []
+        for block in self._blocks:
+            read = block.read
+            words = snapshot.get(read.area, read.address, read.count)
+            if words == block.words and not block.pending:
                 continue
-            self._unreadable.discard(cond.key)
-            observed = condition_true(cond, value)
-            edge = self.edges[cond.key]
-            is_active = cond.key in self.active
-            if observed == is_active:
+            if now is None:
+                now = _now()
+            block.pending = self._evaluate(block.checks, words, now, events)
+            block.words = words  # only once evaluated: an error above re-evaluates next poll
+        if events:
+            if len(events) > 1:
+                events.sort(key=lambda item: item[0])
+            self.writer.submit([event for _, event in events])
+
+    def _evaluate(
+        self,
+        checks: list[Check],
+        words: list[int],
+        now: datetime,
+        events: list[tuple[int, NewEvent]],
+    ) -> bool:
+        """Evaluate ``checks`` on ``words``; whether a debounce is still counting."""
+        pending = False
+        active = self.active
+        for check in checks:
+            edge = check.edge
+            registers = words[check.start : check.end]
+            try:
+                value = check.decode(registers)
+            except BadBcd as exc:
+                self._unreadable_once(check.cond, exc)
+                pending = pending or edge.streak > 0
+                continue
+            if self._unreadable:
+                self._unreadable.discard(check.key)
+            observed = check.test(value)
+            if observed == (check.key in active):
                 edge.streak, edge.since = 0, None
                 continue
             if edge.streak == 0:
                 edge.since = now
             edge.streak += 1
+            cond = check.cond
             if edge.streak < cond.debounce:
+                pending = True
                 continue
-            events.append(self._edge_event(cond, observed, edge.since or now, registers, value))
+            event = self._edge_event(cond, observed, edge.since or now, registers, value)
+            events.append((check.index, event))
             edge.streak, edge.since = 0, None
-        if events:
-            self.writer.submit(events)
+        return pending
+
+    def _unreadable_once(self, cond: Condition, exc: BadBcd) -> None:
+        """The PLC's value is unreadable this poll: keep the state, say so once."""
+        if cond.key in self._unreadable:
+            return
+        self._unreadable.add(cond.key)
+        _logger.warning(
+            "PLC %r %s %d (%s/%s): %s; condition left as it was until readable",
+            self.plc.name,
+            cond.table,
+            cond.address,
+            cond.equipment,
+            cond.failure_code,
+            exc,
+        )
 
     def _edge_event(
         self,
