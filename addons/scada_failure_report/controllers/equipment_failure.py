@@ -142,14 +142,24 @@ class EquipmentFailureController(http.Controller):
                 since = Api._read_time(args["since"])
             except ValueError as exc:
                 raise ApiError(400, f"since: {exc}") from None
+        after = None
+        if args.get("after"):
+            if args.get("offset") not in (None, "", "0"):
+                raise ApiError(400, "after and offset both given: page with one of them")
+            try:
+                after = Api._read_page_key(args["after"])
+            except ValueError as exc:
+                raise ApiError(400, f"after: {exc}") from None
         total, reports = Api._search_reports(
             equipment_code=(args.get("equipment_code") or "").strip() or None,
             state=state,
             since=since,
             limit=limit,
             offset=offset,
+            after=after,
         )
         data = Api._report_json(reports, is_compat())
+        full = len(reports) == limit
         return json_reply(
             {
                 "status": "success",
@@ -157,6 +167,7 @@ class EquipmentFailureController(http.Controller):
                 "total": total,
                 "limit": limit,
                 "offset": offset,
+                "next": Api._page_key(reports[-1]) if full else None,
                 "data": data,
             }
         )

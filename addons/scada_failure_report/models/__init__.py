@@ -19,6 +19,7 @@ from . import (
     scada_failure_report_announce,
     scada_failure_report_board,
     scada_failure_report_guard,
+    scada_failure_report_indexes,
     scada_pending_clear,
     scada_plc_status,
     scada_rejected_row,

@@ -73,24 +73,17 @@ class MaintenanceEquipment(models.Model):
 
     def _compute_scada_kpis(self) -> None:
         Reliability = self.env["scada.equipment.reliability"]
-        rows = {
-            row.equipment_id.id: row
-            for row in Reliability.search_fetch(
-                [("equipment_id", "in", self.ids)],
-                ["equipment_id", "failure_count", "downtime_hours", "mtbf_hours", "mttr_hours"]
-                + ["availability", "window_hours"],
-            )
-        }
+        rows = Reliability._kpi_rows([equipment.id for equipment in self if equipment.id])
         days = Reliability._kpi_days()
         for equipment in self:
             row = rows.get(equipment.id)
             equipment.scada_kpi_days = days
-            equipment.scada_failure_window_count = row.failure_count if row else 0
-            equipment.scada_downtime_hours = row.downtime_hours if row else 0.0
-            equipment.scada_mttr_hours = row.mttr_hours if row else 0.0
+            equipment.scada_failure_window_count = row["failure_count"] if row else 0
+            equipment.scada_downtime_hours = row["downtime_hours"] if row else 0.0
+            equipment.scada_mttr_hours = row["mttr_hours"] if row else 0.0
             # A new (unsaved) or archived equipment has no row: no failure, full window.
-            equipment.scada_mtbf_hours = row.mtbf_hours if row else days * 24.0
-            equipment.scada_availability = row.availability if row else 100.0
+            equipment.scada_mtbf_hours = row["mtbf_hours"] if row else days * 24.0
+            equipment.scada_availability = row["availability"] if row else 100.0
 
     def action_view_scada_failures(self) -> dict:
         self.ensure_one()

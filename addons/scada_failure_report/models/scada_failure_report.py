@@ -68,7 +68,7 @@ class ScadaFailureReport(models.Model):
     equipment_code = fields.Char(required=True, readonly=True, index=True)
     equipment_id = fields.Many2one(
         "maintenance.equipment",
-        index="btree_not_null",
+        # indexed with its duration: models/scada_failure_report_indexes.py
         ondelete="set null",
         tracking=True,
         help="The equipment whose SCADA code matches the event's equipment code.",
@@ -77,7 +77,7 @@ class ScadaFailureReport(models.Model):
     failure_code_id = fields.Many2one(
         "scada.failure.code",
         string="Code",
-        index="btree_not_null",
+        # indexed with its duration: models/scada_failure_report_indexes.py
         ondelete="restrict",
         help="The failure code's record (Configuration > Failure Codes), made at ingest "
         "when a code is met for the first time.",
@@ -92,10 +92,9 @@ class ScadaFailureReport(models.Model):
     )
     description = fields.Text(readonly=True)
     severity = fields.Selection(SEVERITY_SELECTION, readonly=True, index=True)
-    started_at = fields.Datetime(
-        required=True, readonly=True, index=True, default=fields.Datetime.now
-    )
-    cleared_at = fields.Datetime(readonly=True, tracking=True)
+    # indexed with the duration: models/scada_failure_report_indexes.py
+    started_at = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+    cleared_at = fields.Datetime(readonly=True, tracking=True, index=True)
     cleared_by = fields.Many2one(
         "res.users",
         readonly=True,

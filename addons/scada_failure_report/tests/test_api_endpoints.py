@@ -33,6 +33,36 @@ class TestApiEndpoints(ScadaApiCase):
         active = self.get({"state": "cleared"}, self.bot_key).json()
         self.assertEqual(active["total"], 0)
 
+    def test_list_pages_by_key_as_offset_does(self):
+        """after= (the previous page's next) walks the history by key: the same pages as
+        offset, same-time failures included, without reading the rows before the page."""
+        events = [
+            self.event(occurred_at=f"2026-02-2{i // 2}T10:00:00Z", equipment_code=f"eq{i}")
+            for i in range(5)  # pairs at the same time: the key needs the id too
+        ]
+        self.assertEqual(self.post({"events": events}, self.bot_key).status_code, 201)
+        by_offset = [
+            [
+                r["event_uid"]
+                for r in self.get({"limit": 2, "offset": o}, self.bot_key).json()["data"]
+            ]
+            for o in (0, 2, 4)
+        ]
+        by_key, after = [], None
+        for _ in range(3):
+            page = self.get({"limit": 2, **({"after": after} if after else {})}, self.bot_key)
+            body = page.json()
+            by_key.append([r["event_uid"] for r in body["data"]])
+            after = body["next"]
+        self.assertEqual(by_key, by_offset)
+        self.assertIsNone(after, "the last page is not full: no next")
+        for params in (
+            {"after": "yesterday"},
+            {"after": "2026-02-20T10:00:00~1", "offset": 2},
+        ):
+            response = self.get(params, self.bot_key)
+            self.assertEqual(response.status_code, 400, params)
+
     def test_list_refuses_bad_parameters_and_strangers(self):
         for params in (
             {"limit": "ten"},
