@@ -22,7 +22,7 @@ LONG_ACTIVE_BATCH = 200
 
 
 class ScadaFailureReport(models.Model):
-    _inherit = "scada.failure.report"
+    _inherit = "scada.failure.report"  # pylint: disable=consider-merging-classes-inherited
 
     announced_at = fields.Datetime(
         readonly=True, copy=False, help="When the Discuss channel was told of this failure."

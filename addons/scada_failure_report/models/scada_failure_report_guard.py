@@ -51,8 +51,8 @@ _OWNED_WRITE = contextvars.ContextVar("scada_failure_owned_write", default=False
 
 
 # One concern per file: the guard beside the model, not inside its 600 lines.
-class ScadaFailureReportGuard(models.Model):  # pylint: disable=consider-merging-classes-inherited
-    _inherit = "scada.failure.report"
+class ScadaFailureReportGuard(models.Model):
+    _inherit = "scada.failure.report"  # pylint: disable=consider-merging-classes-inherited
 
     def write(self, vals):
         owned = sorted(OWNED_FIELDS.intersection(vals))

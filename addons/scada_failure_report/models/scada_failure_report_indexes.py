@@ -21,11 +21,12 @@ _TABLE = "scada_failure_report"
 _COVERING = {"started_at": False, "equipment_id": True, "failure_code_id": True}
 
 
+# One concern per file: the indexes beside the failure's fields, not among them.
 class ScadaFailureReportIndexes(models.Model):
-    _inherit = "scada.failure.report"
+    _inherit = "scada.failure.report"  # pylint: disable=consider-merging-classes-inherited
 
-    def init(self) -> None:
-        super().init()
+    def init(self):
+        result = super().init()
         cr = self.env.cr
         for column, not_null in _COVERING.items():
             cr.execute(
@@ -46,3 +47,4 @@ class ScadaFailureReportIndexes(models.Model):
                     [f"{column} gin_trgm_ops"],
                     method="gin",
                 )
+        return result

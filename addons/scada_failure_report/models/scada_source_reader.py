@@ -34,8 +34,8 @@ REGISTER_LOCK_MS = 2000
 
 
 # One concern per file: registration beside the source's fields and buttons.
-class ScadaSourceReader(models.Model):  # pylint: disable=consider-merging-classes-inherited
-    _inherit = "scada.source"
+class ScadaSourceReader(models.Model):
+    _inherit = "scada.source"  # pylint: disable=consider-merging-classes-inherited
 
     reader_registered = fields.Boolean(
         readonly=True,
