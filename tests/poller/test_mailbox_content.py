@@ -78,6 +78,13 @@ def test_a_plc_clock_at_year_9999_west_of_utc_is_stored_with_the_poller_clock(
         async with simulated(config) as sim, Running(config):
             await sim.post_mailbox("plc1", "silo101", "Clock at 9999", far)
             await wait_until(lambda: _rows(scada_uri), timeout=20, what="the 9999 record")
+            # A PLC writes its next record once the last one is acknowledged: posting it
+            # before let the late ack of the first hide the second (a race of the test).
+            for _ in range(400):  # bounded: 20 s
+                if await sim.mailbox_flag("plc1") == 1:
+                    break
+                await asyncio.sleep(0.05)
+            assert await sim.mailbox_flag("plc1") == 1, "the 9999 record is acknowledged"
             await sim.post_mailbox("plc1", "conv12", "Next record", later)
             await wait_until(lambda: len(_rows(scada_uri)) == 2, timeout=20, what="next record")
             for _ in range(400):  # bounded: 20 s
