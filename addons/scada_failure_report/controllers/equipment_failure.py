@@ -6,6 +6,8 @@
 middleware's ``get_failure_reports`` calls.
 """
 
+from datetime import datetime
+
 import psycopg2
 import psycopg2.errors
 from odoo import http
@@ -147,7 +149,7 @@ class EquipmentFailureController(http.Controller):
             if args.get("offset") not in (None, "", "0"):
                 raise ApiError(400, "after and offset both given: page with one of them")
             try:
-                after = Api._read_page_key(args["after"])
+                after = _read_page_key(args["after"])
             except ValueError as exc:
                 raise ApiError(400, f"after: {exc}") from None
         total, reports = Api._search_reports(
@@ -167,10 +169,23 @@ class EquipmentFailureController(http.Controller):
                 "total": total,
                 "limit": limit,
                 "offset": offset,
-                "next": Api._page_key(reports[-1]) if full else None,
+                "next": _page_key(reports[-1]) if full else None,
                 "data": data,
             }
         )
+
+
+def _page_key(report) -> str:
+    """The key of ``report`` that asks for the page after it (``after=``)."""
+    return f"{report.started_at.isoformat(timespec='microseconds')}~{report.id}"
+
+
+def _read_page_key(text: str) -> tuple[datetime, int]:
+    """(started_at, id) of a key made by :func:`_page_key`; ValueError if it is not one."""
+    when, sep, ident = text.partition("~")
+    if not sep or not ident.isdigit() or len(text) > 64:
+        raise ValueError(f"{text[:64]!r} is not a page key: pass the 'next' of a page")
+    return datetime.fromisoformat(when), int(ident)
 
 
 def _problem_text(problem: dict) -> str:
