@@ -118,7 +118,7 @@ async function main() {
     await shot("quarantine.png");
 
     await page.goto(`${base}/odoo/action-scada_failure_report.scada_downtime_pareto_code_action`);
-    await page.waitForSelector(".o_graph_renderer canvas", { timeout: 30000 });
+    await page.waitForSelector(".o_graph_renderer", { timeout: 30000 });
     await shot("downtime-pareto.png");
   } finally {
     await browser.close();
