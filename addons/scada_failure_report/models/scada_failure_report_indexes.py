@@ -29,6 +29,9 @@ class ScadaFailureReportIndexes(models.Model):
         result = super().init()
         cr = self.env.cr
         for column, not_null in _COVERING.items():
+            # A database installed before these replaced the plain index of the column
+            # (``index=`` on the field): drop it, or an upgraded database writes both.
+            cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(f"{_TABLE}__{column}_index")))
             cr.execute(
                 SQL(
                     "CREATE INDEX IF NOT EXISTS %s ON %s (%s) INCLUDE (duration)%s",
